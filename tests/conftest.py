@@ -1,0 +1,84 @@
+"""Bake the template with cookiecutter's own API into pytest's temporary folders."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cookiecutter.main import cookiecutter
+
+TEMPLATE = Path(__file__).resolve().parent.parent
+# Tool caches in the working tree (ruff, pytest, bytecode) are not part of the template.
+LOCAL_CLUTTER = shutil.ignore_patterns(
+    ".git", ".venv", "__pycache__", "*.pyc", ".ruff_cache", ".pytest_cache"
+)
+
+# Bakes in these tests use the interpreter running pytest: it has the generated project's
+# dependencies (requirements-dev.txt), so no bake needs to create a virtualenv of its own.
+FAST_ANSWERS = {"setup": "current", "run_tests": "no"}
+
+
+def isolated_config(folder):
+    """A cookiecutter config whose replay and clone folders live under `folder`."""
+    config = folder / "cookiecutter-config.yaml"
+    config.write_text(
+        f'cookiecutters_dir: "{folder / "cookiecutters"}"\nreplay_dir: "{folder / "replay"}"\n'
+    )
+    return str(config)
+
+
+@pytest.fixture(scope="session")
+def template(tmp_path_factory):
+    """A copy of the template as git would check it out: what users bake."""
+    copy = tmp_path_factory.mktemp("template") / "template"
+    shutil.copytree(TEMPLATE, copy, ignore=LOCAL_CLUTTER)
+    return copy
+
+
+def generate(template, folder, **answers):
+    """Bake `template` into `folder`/out with `answers` over the defaults; return the project."""
+    output = folder / "out"
+    output.mkdir(parents=True, exist_ok=True)
+    project = cookiecutter(
+        str(template),
+        no_input=True,
+        extra_context={**FAST_ANSWERS, **answers},
+        output_dir=str(output),
+        config_file=isolated_config(folder),
+    )
+    return Path(project)
+
+
+@pytest.fixture
+def bake(template, tmp_path):
+    """Bake with `answers` over the defaults; return the generated project's folder."""
+    return lambda **answers: generate(template, tmp_path, **answers)
+
+
+def project_env():
+    """The environment a baked project's commands run in: none of our own Django variables."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL", "PYTEST_"))
+    }
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    return env
+
+
+def run(project, *args, check=True):
+    """Run `python *args` in the baked project with the test interpreter; return the result."""
+    result = subprocess.run(
+        [sys.executable, *args],
+        cwd=project,
+        env=project_env(),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    if check and result.returncode != 0:
+        pytest.fail(f"{' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return result

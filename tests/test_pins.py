@@ -1,0 +1,43 @@
+"""Pins stay deliberate and in step between the template's tooling and the generated project."""
+
+import re
+import tomllib
+
+from .conftest import TEMPLATE
+
+PIN = re.compile(r"^([A-Za-z0-9_.\[\]-]+)==([0-9][0-9A-Za-z.]*)$")
+
+
+def pins(lines):
+    found = {}
+    for line in lines:
+        line = line.split("#")[0].strip()
+        if line:
+            match = PIN.match(line)
+            assert match, f"not pinned with ==: {line!r}"
+            found[match[1].split("[")[0].lower()] = match[2]
+    return found
+
+
+def generated_pins():
+    text = (TEMPLATE / "{{cookiecutter.project_slug}}" / "pyproject.toml").read_text()
+    project = tomllib.loads(text)["project"]
+    extras = [pin for group in project["optional-dependencies"].values() for pin in group]
+    return pins(project["dependencies"] + extras)
+
+
+def test_generated_project_pins_every_dependency_exactly():
+    assert generated_pins()
+
+
+def test_requirements_dev_pins_match_the_generated_project():
+    dev = pins((TEMPLATE / "requirements-dev.txt").read_text().splitlines())
+
+    differing = {
+        name: (dev[name], version)
+        for name, version in generated_pins().items()
+        if name in dev and dev[name] != version
+    }
+    missing = sorted(set(generated_pins()) - set(dev))
+    assert differing == {}
+    assert missing == []

@@ -1,0 +1,40 @@
+"""Registration and login input: usernames by Django's rules, passwords by its validators."""
+
+from django.contrib.auth import authenticate, get_user_model
+from django.contrib.auth.password_validation import validate_password
+from rest_framework import serializers
+
+User = get_user_model()
+
+
+class RegisterSerializer(serializers.ModelSerializer):
+    password = serializers.CharField(write_only=True, max_length=128, trim_whitespace=False)
+
+    class Meta:
+        model = User
+        fields = ["username", "password"]
+
+    def validate(self, attrs):
+        # The user is passed so the similarity validator compares the password to the username.
+        validate_password(attrs["password"], user=User(username=attrs["username"]))
+        return attrs
+
+    def create(self, validated_data):
+        return User.objects.create_user(**validated_data)
+
+
+class LoginSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=128, trim_whitespace=False, write_only=True)
+
+    def validate(self, attrs):
+        user = authenticate(
+            request=self.context.get("request"),
+            username=attrs["username"],
+            password=attrs["password"],
+        )
+        if user is None:
+            # One message whether the username exists or not: no account enumeration here.
+            raise serializers.ValidationError("Unable to log in with the credentials provided.")
+        attrs["user"] = user
+        return attrs
