@@ -1,13 +1,23 @@
-"""Turn the rendered files into a project that runs.
+"""Turn the rendered files into a running, tested API: hand over to the project's setup script.
 
-Steps, in order: write `.env` with a fresh secret key (mode 0600, git-ignored).
+The steps (write_env_file, set_up_environment, migrate, create_api_users, run_test_suite,
+print_next_steps) live in the generated `scripts/setup.py`, a plain script the user can run again
+with the command it prints: it keeps what is done and completes the rest. This hook only turns the
+answers into that command and runs it.
+
+Exit status: always 0 once the files are rendered. A failed step (offline, PostgreSQL down, a
+failing test) is reported by the script in one line with the command that finishes the setup;
+exiting non-zero here would make cookiecutter delete the whole project.
+
+Under cruft (`cruft create`, and `cruft update`, which renders the template in a temporary folder
+to compute a diff) the answers carry no `_output_dir`: then only `.env` is written, nothing is
+installed, and the command that finishes the setup is printed.
 """
 
 import json
 import os
-import secrets
+import subprocess
 import sys
-from pathlib import Path
 
 # Answers are read once, as JSON: quotes, backslashes and newlines in an answer can neither break
 # this file nor inject code into it.
@@ -16,37 +26,38 @@ ANSWERS = json.loads(r"""{{ cookiecutter | tojson }}""")
 # This rendered copy holds every answer; cookiecutter leaves it in its temp folder otherwise.
 os.remove(__file__)
 
-PROJECT = Path.cwd()
+YES = {"yes", "y", "true"}
 
 
-def write_private(path, text):
-    """Write `text` to `path`, readable by the owner only from the first byte on."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.chmod(path, 0o600)
+def rendered_by_cookiecutter():
+    """False under cruft, which calls cookiecutter's generate_files() without `_output_dir`."""
+    return "_output_dir" in ANSWERS
 
 
-def write_env_file():
-    """`.env` from `.env.example`, with a fresh secret key. An existing `.env` is kept."""
-    env_file = PROJECT / ".env"
-    if env_file.exists():
-        print(".env exists: kept as it is")
-        return
-    example = (PROJECT / ".env.example").read_text(encoding="utf-8")
-    secret = secrets.token_urlsafe(50)
-    text = example.replace("DJANGO_SECRET_KEY=change-me", f"DJANGO_SECRET_KEY={secret}")
-    write_private(env_file, text)
-    print(".env written with a fresh DJANGO_SECRET_KEY (mode 0600)")
+def setup_command():
+    """The `scripts/setup.py` command line for these answers."""
+    setup = ANSWERS["setup"] if rendered_by_cookiecutter() else "skip"
+    command = [sys.executable, "scripts/setup.py", "--setup", setup]
+    users = [name.strip() for name in ANSWERS["api_users"].split(",") if name.strip()]
+    if users:
+        command += ["--users", ",".join(users)]
+    if ANSWERS["run_tests"].lower() in YES:
+        command.append("--run-tests")
+    if ANSWERS["ngrok_host"]:
+        command += ["--ngrok-host", ANSWERS["ngrok_host"]]
+    return command
 
 
 def main():
-    write_env_file()
+    if not rendered_by_cookiecutter():
+        print("Rendered without cookiecutter's output folder (cruft): writing .env only.")
+    try:
+        subprocess.run(setup_command(), check=False)
+    except KeyboardInterrupt:
+        pass  # the script has printed the step it stopped in and the command that finishes it
+    except OSError as error:
+        print(f"FAILED setup: cannot run scripts/setup.py: {error}", file=sys.stderr)
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except Exception as error:  # noqa: BLE001 - one line for the user, not a traceback
-        print(f"ERROR: post-generation failed: {error}", file=sys.stderr)
-        sys.exit(1)
+    main()

@@ -1,0 +1,390 @@
+"""Set this project up: `.env`, environment, database, API users with tokens, tests.
+
+The template's post-generation hook runs this script right after generation. Run it again with the
+same options whenever a step did not finish (offline, PostgreSQL down, Ctrl-C): every step keeps
+what is already there (`.env`, `.venv`, the database, the users in `tokens.local.json`) and
+completes the rest.
+
+    python3 scripts/setup.py --setup venv --users demo --run-tests
+
+Only the standard library is used: this runs before the project's dependencies are installed.
+"""
+
+import argparse
+import importlib.metadata
+import json
+import os
+import re
+import secrets
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+import tomllib
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parent.parent
+ENV_FILE = PROJECT / ".env"
+ENV_EXAMPLE = PROJECT / ".env.example"
+TOKENS_FILE = PROJECT / "tokens.local.json"
+VENV = PROJECT / ".venv"
+LOCAL_URL = "http://127.0.0.1:8000"
+SECRET_PLACEHOLDER = "DJANGO_SECRET_KEY=change-me"  # noqa: S105 - the placeholder to replace
+
+
+class StepFailed(Exception):
+    """A step could not finish: `reason` is one line; `retry` is the command that completes it."""
+
+    def __init__(self, reason, retry=None):
+        super().__init__(reason)
+        self.reason = reason
+        self.retry = retry
+
+
+# --- Steps, in the order main() runs them -------------------------------------------------------
+
+
+def write_env_file(options):
+    """`.env` from `.env.example` with a fresh secret key, mode 0600. An existing `.env` is kept."""
+    if ENV_FILE.exists():
+        print("    .env exists: kept as it is")
+        return
+    example = ENV_EXAMPLE.read_text(encoding="utf-8")
+    if SECRET_PLACEHOLDER not in example:
+        raise StepFailed(f".env.example has no line {SECRET_PLACEHOLDER!r} to fill in")
+    secret = secrets.token_urlsafe(50)
+    write_private(ENV_FILE, example.replace(SECRET_PLACEHOLDER, f"DJANGO_SECRET_KEY={secret}"))
+    print("    .env written with a fresh DJANGO_SECRET_KEY (mode 0600, git-ignored)")
+
+
+def set_up_environment(options):
+    """`venv`: create `.venv` and install the dependencies; `current`: check this Python has them.
+
+    Only the dependencies and the test extra are installed, not the project itself: it runs from
+    this folder (manage.py, pytest), so no build step and no build backend are needed, and an
+    install from a warm package cache works offline.
+    """
+    if options.setup == "current":
+        check_current_python()
+        return
+    uv = shutil.which("uv")
+    if not venv_python().exists():
+        create_venv(uv)
+    if uv:
+        install_with_uv(uv)
+    else:
+        run(
+            [venv_python(), "-m", "pip", "install", "--quiet", *requirements()],
+            "pip could not install the dependencies",
+        )
+    print(f"    {len(requirements())} pinned requirements installed in .venv")
+
+
+def migrate(options):
+    """Create the PostgreSQL database when it is missing, then apply the migrations."""
+    if database_url().startswith(("postgres://", "postgresql://", "pgsql://")):
+        command = [project_python(options), "scripts/setup.py", "--ensure-database"]
+        print(run(command, "cannot prepare the database").stdout.rstrip())
+    result = run([project_python(options), "manage.py", "migrate", "--no-input"], "migrate failed")
+    applied = result.stdout.count(" OK")
+    print(f"    {applied} migrations applied" if applied else "    database already up to date")
+
+
+def create_api_users(options):
+    """Each API user gets an account (random password, never shown) and a token, printed once."""
+    if not options.users:
+        print("    no API users requested")
+        return
+    tokens = read_tokens()
+    missing = [name for name in options.users if name not in tokens]
+    if not missing:
+        print(f"    {TOKENS_FILE.name} already has a token for {', '.join(options.users)}: kept")
+        return
+    command = [project_python(options), "manage.py", "issue_token", "--create", "--json"]
+    result = run([*command, *missing], "could not create the API users")
+    issued = json.loads(result.stdout.strip().splitlines()[-1])
+    write_private(TOKENS_FILE, json.dumps({**tokens, **issued}, indent=2) + "\n")
+    print(f"    tokens written to {TOKENS_FILE.name} (mode 0600, git-ignored); shown only now:")
+    for name, token in issued.items():
+        print(f"      {name}: {token}")
+    first = next(iter(issued.values()))
+    print("    try it once the server runs:")
+    print(f'      curl -H "Authorization: Token {first}" {LOCAL_URL}/api/tasks/')
+
+
+# The lead's Postman step goes here, after the users and before the tests:
+# def export_postman_collection(options): `manage.py export_postman` with the tokens above.
+
+
+def run_test_suite(options):
+    """Run the bundled suite with the project's own interpreter and show its summary line."""
+    command = [project_python(options), "-m", "pytest", "-q"]
+    result = subprocess.run(command, cwd=PROJECT, capture_output=True, text=True, check=False)
+    lines = result.stdout.strip().splitlines() or result.stderr.strip().splitlines() or ["?"]
+    if result.returncode != 0:
+        for line in lines:
+            if line.startswith(("FAILED ", "ERROR ")):
+                print(f"    {line}")
+        raise StepFailed(f"the test suite did not pass: {lines[-1]}", retry=shell_line(command))
+    print(f"    {lines[-1]}")
+
+
+def print_next_steps(options):
+    """How to start the server, where the tokens are, how to run the tests, ngrok for HTTPS."""
+    if options.setup == "skip":
+        print_manual_steps(options)
+        return
+    python = shell_word(relative(project_python(options)))
+    print(f"    in {PROJECT}:")
+    print(f"    start the API:  {python} manage.py runserver  ->  {LOCAL_URL}/api/docs/")
+    if options.users:
+        print(f"    API tokens:     {TOKENS_FILE.name}; expire after TOKEN_TTL_HOURS (.env)")
+        print(f"    new token:      {python} manage.py issue_token {options.users[0]}")
+    print(f"    run the tests:  {python} -m pytest")
+    if options.ngrok_host:
+        print(f"    over HTTPS:     ngrok http --url={options.ngrok_host} 8000")
+        print(f"                    ->  https://{options.ngrok_host}/api/docs/")
+        print("                    (set TRUSTED_PROXY_COUNT=1 in .env: ngrok is one proxy)")
+
+
+def print_manual_steps(options):
+    users = ",".join(options.users) or "demo"
+    print("    setup skipped: the files and .env are written. To finish, in one command:")
+    print(f"      cd {shell_word(str(PROJECT))}")
+    print(f"      python3 scripts/setup.py --setup venv --users {users} --run-tests")
+    print("    or by hand:")
+    print('      python3 -m venv .venv && .venv/bin/python -m pip install -e ".[test]"')
+    print("      .venv/bin/python manage.py migrate")
+    print(f"      .venv/bin/python manage.py issue_token --create {users.replace(',', ' ')}")
+    print("      .venv/bin/python -m pytest")
+
+
+def steps(options):
+    if options.setup == "skip":
+        return [write_env_file, print_next_steps]
+    chosen = [write_env_file, set_up_environment, migrate, create_api_users]
+    if options.run_tests:
+        chosen.append(run_test_suite)
+    return [*chosen, print_next_steps]
+
+
+# --- Helpers ------------------------------------------------------------------------------------
+
+
+def write_private(path, text):
+    """Write `text` to `path`, readable by the owner only from the first byte on."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.chmod(path, 0o600)
+
+
+def read_tokens():
+    try:
+        return json.loads(TOKENS_FILE.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except ValueError:
+        raise StepFailed(f"{TOKENS_FILE.name} is not valid JSON; move it away first") from None
+
+
+def venv_python():
+    return VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+def project_python(options):
+    return venv_python() if options.setup == "venv" else Path(sys.executable)
+
+
+def requirements():
+    """The pinned dependencies and test extra from pyproject.toml."""
+    project = tomllib.loads((PROJECT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    return [*project["dependencies"], *project["optional-dependencies"]["test"]]
+
+
+def check_current_python():
+    missing = []
+    for requirement in requirements():
+        name, pinned = re.match(r"([\w.-]+)(?:\[.*\])?(?:==([^;\s]+))?", requirement).groups()
+        try:
+            found = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            missing.append(requirement)
+            continue
+        if pinned and found != pinned:
+            print(f"    note: {name} {found} here, {pinned} pinned")
+    if missing:
+        raise StepFailed(
+            f"{sys.executable} lacks {', '.join(missing)}",
+            retry=f"{shell_word(sys.executable)} scripts/setup.py --setup venv",
+        )
+    print(f"    using {sys.executable}")
+
+
+def create_venv(uv):
+    clear = ["--clear"] if VENV.exists() else []  # a half-made .venv from an interrupted run
+    if uv:
+        command = [uv, "venv", "--quiet", *clear, "--python", sys.executable, VENV]
+    else:
+        command = [sys.executable, "-m", "venv", *clear, VENV]
+    run(command, "could not create .venv")
+
+
+def install_with_uv(uv):
+    """From the package cache alone first (fast, offline), then from the package index."""
+    command = [uv, "pip", "install", "--quiet", "--python", venv_python(), *requirements()]
+    offline = subprocess.run(
+        [*command, "--offline"], cwd=PROJECT, capture_output=True, text=True, check=False
+    )
+    if offline.returncode != 0:
+        run(command, "uv could not install the dependencies")
+
+
+def database_url():
+    """DATABASE_URL as settings read it: the process environment wins over `.env`."""
+    if "DATABASE_URL" in os.environ:
+        return os.environ["DATABASE_URL"]
+    for line in ENV_FILE.read_text(encoding="utf-8").splitlines():
+        key, _, value = line.partition("=")
+        if key.strip() == "DATABASE_URL":
+            return value.strip().strip("'\"")
+    return "sqlite:///db.sqlite3"
+
+
+def ensure_database():
+    """Create the configured PostgreSQL database when it is missing.
+
+    Runs in the project's interpreter (`--ensure-database`): it needs django-environ and psycopg.
+    """
+    import environ
+    import psycopg
+    from psycopg import sql
+
+    environ.Env.read_env(ENV_FILE, overwrite=False)
+    config = environ.Env().db("DATABASE_URL")
+    where = f"{config['HOST'] or 'localhost'}:{config['PORT'] or 5432}"
+    try:
+        connection = psycopg.connect(
+            dbname="postgres",
+            host=config["HOST"] or None,
+            port=config["PORT"] or None,
+            user=config["USER"] or None,
+            password=config["PASSWORD"] or None,
+            connect_timeout=5,
+            autocommit=True,
+        )
+    except psycopg.OperationalError as error:
+        sys.exit(f"PostgreSQL at {where} does not answer ({first_line(str(error))})")
+    with connection:
+        name = config["NAME"]
+        query = "SELECT 1 FROM pg_database WHERE datname = %s"
+        if connection.execute(query, [name]).fetchone():
+            print(f"    database {name} exists at {where}")
+        else:
+            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            print(f"    database {name} created at {where}")
+
+
+def run(command, failure):
+    """Run `command` in the project; on a non-zero exit raise StepFailed with one line of why."""
+    try:
+        result = subprocess.run(command, cwd=PROJECT, capture_output=True, text=True, check=False)
+    except OSError as error:
+        raise StepFailed(f"{failure}: {error.strerror}: {command[0]}") from None
+    if result.returncode != 0:
+        raise StepFailed(f"{failure}: {reason(result.stderr or result.stdout)}")
+    return result
+
+
+def reason(output):
+    """The line of a tool's output that says why: the last error line (and its root cause)."""
+    lines = [line.strip() for line in output.strip().splitlines() if line.strip()] or ["?"]
+    errors = [line for line in lines if re.match(r"(error|\w+Error\b|fatal)", line, re.I)]
+    causes = [line for line in lines if re.match(r"(caused by|cause):", line, re.I)]
+    why = (errors or lines)[-1]
+    if causes:
+        why += f" ({causes[-1].partition(':')[2].strip()})"
+    return first_line(why)
+
+
+def first_line(text):
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    return line if len(line) <= 300 else line[:297] + "..."
+
+
+def relative(path):
+    path = Path(path)
+    return str(path.relative_to(PROJECT)) if path.is_relative_to(PROJECT) else str(path)
+
+
+def shell_word(text):
+    return shlex.quote(str(text))
+
+
+def shell_line(command):
+    return " ".join(shell_word(relative(part)) for part in command)
+
+
+def rerun_command(options):
+    """The command that completes this setup: every step keeps what is done already."""
+    command = [sys.executable, "scripts/setup.py", "--setup", options.setup]
+    if options.users:
+        command += ["--users", ",".join(options.users)]
+    if options.run_tests:
+        command.append("--run-tests")
+    if options.ngrok_host:
+        command += ["--ngrok-host", options.ngrok_host]
+    return shell_line(command)
+
+
+# --- Running the steps --------------------------------------------------------------------------
+
+
+def run_step(step, options):
+    """Print the step as it starts and its time when done; a failure ends the run in one line."""
+    print(f"==> {step.__name__}", flush=True)
+    started = time.perf_counter()
+    try:
+        step(options)
+    except StepFailed as failure:
+        stop(step, failure.reason, failure.retry or rerun_command(options))
+    except KeyboardInterrupt:
+        stop(step, "interrupted (Ctrl-C)", rerun_command(options), status=130)
+    except Exception as error:  # noqa: BLE001 - one line for the user, not a traceback
+        stop(step, f"{type(error).__name__}: {first_line(str(error))}", rerun_command(options))
+    print(f"    done in {time.perf_counter() - started:.2f} s", flush=True)
+
+
+def stop(step, why, retry, status=1):
+    print(f"FAILED {step.__name__}: {why}", file=sys.stderr, flush=True)
+    print(f"    The project is on disk in {PROJECT}; to finish, run:", file=sys.stderr)
+    print(f"    cd {shell_word(str(PROJECT))} && {retry}", file=sys.stderr, flush=True)
+    sys.exit(status)
+
+
+def comma_separated(value):
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--setup", choices=["venv", "current", "skip"], default="venv")
+    parser.add_argument("--users", type=comma_separated, default=[], help="e.g. demo,alice")
+    parser.add_argument("--run-tests", action="store_true")
+    parser.add_argument("--ngrok-host", default="")
+    parser.add_argument("--ensure-database", action="store_true", help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    options = parse_args(argv)
+    if options.ensure_database:
+        ensure_database()
+        return
+    for step in steps(options):
+        run_step(step, options)
+
+
+if __name__ == "__main__":
+    main()
