@@ -15,9 +15,13 @@ from .conftest import generate, isolated_config, run
 TEMPLATE_TAG = re.compile(r"\{\{\s*cookiecutter|\{%|\{#")
 
 
+# Local state the post-generation hook creates: binary or not rendered from the template.
+LOCAL_STATE = ("__pycache__", ".venv", "db.sqlite3")
+
+
 def text_files(project):
     for path in sorted(project.rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts:
+        if path.is_file() and not set(LOCAL_STATE) & set(path.parts):
             yield path, path.read_text(encoding="utf-8")
 
 

@@ -1,0 +1,87 @@
+"""Generated projects update with cruft: hooks are safe in cruft's temporary folders, and the
+local state written at generation (`.env`, `tokens.local.json`) never shows up in an update."""
+
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from .conftest import LOCAL_CLUTTER, project_env, run
+
+pytest.importorskip("cruft", reason="cruft is in requirements-dev.txt")
+
+README = "{{cookiecutter.project_slug}}/README.md"
+
+
+def git(folder, *args):
+    return subprocess.run(
+        ["git", *args], cwd=folder, check=True, capture_output=True, text=True
+    ).stdout
+
+
+def cruft(folder, *args):
+    result = subprocess.run(
+        [sys.executable, "-m", "cruft", *args],
+        cwd=folder,
+        env=project_env(),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result
+
+
+@pytest.fixture
+def identity(monkeypatch):
+    for role in ("AUTHOR", "COMMITTER"):
+        monkeypatch.setenv(f"GIT_{role}_NAME", "Template Tests")
+        monkeypatch.setenv(f"GIT_{role}_EMAIL", "tests@example.invalid")
+
+
+def test_cruft_create_then_update_applies_changes_without_rejects_or_secrets(
+    template, tmp_path, identity
+):
+    repo = tmp_path / "template-repo"
+    shutil.copytree(template, repo, ignore=LOCAL_CLUTTER)
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "template v1")
+    answers = {"setup": "current", "run_tests": "no", "api_users": "demo"}
+
+    created = cruft(
+        tmp_path, "create", str(repo), "--no-input", "--extra-context", json.dumps(answers)
+    )
+
+    project = tmp_path / "task_manager"
+    assert "writing .env only" in created.stdout
+    assert (project / ".env").is_file()
+    assert not (project / "db.sqlite3").exists()  # nothing set up in cruft's folders
+    run(project, "scripts/setup.py", "--setup", "current", "--users", "demo")
+    git(project, "init", "-q")
+    git(project, "add", "-A")
+    git(project, "commit", "-qm", "generated")
+    assert git(project, "ls-files", ".env", "tokens.local.json") == ""
+    env_before = (project / ".env").read_bytes()
+    tokens_before = (project / "tokens.local.json").read_bytes()
+
+    with (repo / README).open("a") as readme:
+        readme.write("\nUpdated by the template.\n")
+    with (repo / "{{cookiecutter.project_slug}}" / ".env.example").open("a") as example:
+        example.write("# a new comment in the example\n")
+    git(repo, "commit", "-qam", "template v2")
+    cruft(project, "update", "--skip-apply-ask")
+
+    assert "Updated by the template." in (project / "README.md").read_text()
+    assert "a new comment" in (project / ".env.example").read_text()
+    assert list(project.rglob("*.rej")) == []
+    assert (project / ".env").read_bytes() == env_before
+    assert (project / "tokens.local.json").read_bytes() == tokens_before
+    changed = git(project, "status", "--porcelain", "--untracked-files=all").split()
+    assert sorted(changed[1::2]) == [".cruft.json", ".env.example", "README.md"]
+    for tracked in git(project, "ls-files").split():
+        text = (project / tracked).read_text(encoding="utf-8")
+        assert "DJANGO_SECRET_KEY=change-me" in text or "DJANGO_SECRET_KEY=" not in text, tracked
