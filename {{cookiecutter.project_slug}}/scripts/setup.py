@@ -71,6 +71,7 @@ def set_up_environment(options):
     uv = shutil.which("uv")
     if not venv_python().exists():
         create_venv(uv)
+    print(f"    installing with {'uv' if uv else 'pip'} into .venv", flush=True)
     if uv:
         install_with_uv(uv)
     else:
@@ -100,6 +101,7 @@ def create_api_users(options):
     missing = [name for name in options.users if name not in tokens]
     if not missing:
         print(f"    {TOKENS_FILE.name} already has a token for {', '.join(options.users)}: kept")
+        print("    (expired? a new one: manage.py issue_token <username>)")
         return
     command = [project_python(options), "manage.py", "issue_token", "--create", "--json"]
     result = run([*command, *missing], "could not create the API users")
@@ -152,7 +154,8 @@ def print_manual_steps(options):
     users = ",".join(options.users) or "demo"
     print("    setup skipped: the files and .env are written. To finish, in one command:")
     print(f"      cd {shell_word(str(PROJECT))}")
-    print(f"      python3 scripts/setup.py --setup venv --users {users} --run-tests")
+    run_tests = " --run-tests" if options.run_tests else ""
+    print(f"      python3 scripts/setup.py --setup venv --users {users}{run_tests}")
     print("    or by hand:")
     print('      python3 -m venv .venv && .venv/bin/python -m pip install -e ".[test]"')
     print("      .venv/bin/python manage.py migrate")
@@ -164,6 +167,7 @@ def steps(options):
     if options.setup == "skip":
         return [write_env_file, print_next_steps]
     chosen = [write_env_file, set_up_environment, migrate, create_api_users]
+    # export_postman_collection goes here, after the users (see the note above run_test_suite).
     if options.run_tests:
         chosen.append(run_test_suite)
     return [*chosen, print_next_steps]
