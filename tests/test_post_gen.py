@@ -17,13 +17,14 @@ import socket
 import stat
 import subprocess
 import sys
+import tomllib
 import urllib.error
 import urllib.request
 
 import pytest
 from cookiecutter.main import cookiecutter
 
-from .conftest import LOCAL_CLUTTER, generate, isolated_config, project_env, run
+from .conftest import LOCAL_CLUTTER, TEMPLATE, generate, isolated_config, project_env, run
 
 STEPS = [
     "write_env_file",
@@ -137,7 +138,27 @@ def assert_project_on_disk(project):
 # --- Each setup mode ----------------------------------------------------------------------------
 
 
-def test_venv_setup_answers_with_a_tested_running_api(bake, capfd):
+def warm_uv_cache(folder):
+    """Put the generated project's pinned requirements in uv's cache (from the index if need be)."""
+    uv = shutil.which("uv")
+    assert uv, "uv is not on PATH: pip install -r requirements-dev.txt"
+    pyproject = tomllib.loads(
+        (TEMPLATE / "{{cookiecutter.project_slug}}" / "pyproject.toml").read_text()
+    )
+    pins = [
+        *pyproject["project"]["dependencies"],
+        *pyproject["project"]["optional-dependencies"]["test"],
+    ]
+    subprocess.run([uv, "venv", "--quiet", folder], check=True)
+    subprocess.run(
+        [uv, "pip", "install", "--quiet", "--python", folder / "bin" / "python", *pins], check=True
+    )
+
+
+def test_venv_setup_answers_with_a_tested_running_api(bake, capfd, tmp_path, monkeypatch):
+    warm_uv_cache(tmp_path / "warm-up")
+    monkeypatch.setenv("UV_OFFLINE", "1")  # no network: the warm package cache is enough
+
     project = bake(
         setup="venv", run_tests="yes", api_users="demo,alice", ngrok_host="abcd1234.ngrok-free.app"
     )
