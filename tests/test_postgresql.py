@@ -35,8 +35,9 @@ def test_postgresql_bake_passes_its_suite_against_the_real_server(bake):
 
 
 def test_postgresql_bake_depends_on_psycopg_and_sqlite_bake_does_not(bake):
-    postgresql = dependencies(bake(database="postgresql", project_slug="with_pg", setup="skip"))
-    sqlite = dependencies(bake(database="sqlite", project_slug="without_pg", setup="skip"))
+    with_pg = bake(database="postgresql", project_slug="with_pg", setup="skip")
+    without_pg = bake(database="sqlite", project_slug="without_pg", setup="skip")
 
-    assert "psycopg[binary]==3.3.9" in postgresql
-    assert not [pin for pin in sqlite if pin.lower().startswith("psycopg")]
+    assert "psycopg[binary]==3.3.9" in dependencies(with_pg)
+    assert not [pin for pin in dependencies(without_pg) if pin.lower().startswith("psycopg")]
+    assert env_line(without_pg, "DATABASE_URL") == "DATABASE_URL=sqlite:///db.sqlite3"
