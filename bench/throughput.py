@@ -444,15 +444,15 @@ def report(servers, rates, cpu, refused, queries):
     print()
     print(
         f"{'server':30} {'req/s':>6} {'x bare':>6} {'cpu ms/req':>10} {'non-200':>7}  "
-        f"{'req/s per round':24} queries/request at page@tasks {' '.join(columns)}"
+        f"{'queries at ' + '/'.join(columns) + ' (page@tasks)':44}  req/s per round"
     )
     for server in servers:
         label = server.label
         runs = " ".join(f"{value:.0f}" for value in rates[label])
-        counts = " ".join(f"{queries[label][column]:>{len(column)}}" for column in columns)
+        counts = "/".join(str(queries[label][column]) for column in columns)
         print(
             f"{label:30} {median[label]:6.0f} {median[label] / ceiling:6.3f} "
-            f"{cpu_ms[label]:10.2f} {refused[label]:7d}  {runs:24} {' ' * 29} {counts}"
+            f"{cpu_ms[label]:10.2f} {refused[label]:7d}  {counts:44}  {runs}"
         )
     tutorial, hardened, unthrottled = (median[server.label] for server in servers[1:])
     speedup = hardened / tutorial
