@@ -1,10 +1,38 @@
+import os
+
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 PASSWORD = "correct-horse-battery-staple"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def database_server_answers():
+    """With PostgreSQL, the suite runs against the real server: skip, saying why, when it does
+    not answer; fail instead when REQUIRE_SERVICES=1 (CI), where a skip would hide a gap."""
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] != "django.db.backends.postgresql":
+        return
+    import psycopg
+
+    try:
+        psycopg.connect(
+            host=database["HOST"] or None,
+            port=database["PORT"] or None,
+            user=database["USER"] or None,
+            password=database["PASSWORD"] or None,
+            dbname="postgres",
+            connect_timeout=3,
+        ).close()
+    except psycopg.OperationalError as error:
+        reason = f"PostgreSQL at {database['HOST']}:{database['PORT']} is not answering: {error}"
+        if os.environ.get("REQUIRE_SERVICES") == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)
 
 
 @pytest.fixture(autouse=True)
