@@ -13,10 +13,10 @@ from rest_framework.exceptions import Throttled
 from rest_framework.permissions import AllowAny
 
 project_urls = import_module(f"{settings.PROJECT_PACKAGE}.urls")
-handler400 = project_urls.handler400
-handler403 = project_urls.handler403
-handler404 = project_urls.handler404
-handler500 = project_urls.handler500
+# The project's error handlers, whichever it sets: Django reads them from the root URLconf.
+globals().update(
+    {name: view for name, view in vars(project_urls).items() if name.startswith("handler")}
+)
 
 # What a careless exception message carries: SQL and a file path. Never executed.
 LEAKY_MESSAGE = f"SELECT secret FROM auth_user in {__file__}"  # noqa: S608

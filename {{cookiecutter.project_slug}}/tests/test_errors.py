@@ -1,6 +1,7 @@
 """One error envelope, `{"error": ...}`, for DRF's errors and for everything DRF never sees."""
 
 import json
+from importlib import import_module
 
 import pytest
 from django.conf import settings
@@ -26,6 +27,8 @@ LEAKS = [
     "Task matches",
 ]
 
+BIG_JSON = {"data": json.dumps({"username": "x" * 5_000_000}), "content_type": "application/json"}
+MESSAGES = import_module(f"{settings.PROJECT_PACKAGE}.errors").MESSAGES
 DEEP_JSON = "[" * 100_000 + "]" * 100_000
 
 # (method, path, request options, expected status): every way this API can answer an error.
@@ -45,12 +48,7 @@ ERROR_REQUESTS = [
     ("post", "/api/auth/token/", {"data": {"username": "x"}}, 415),
     ("post", "/api/auth/token/", {"data": "{", "content_type": "application/json"}, 400),
     ("post", "/api/auth/token/", {"data": DEEP_JSON, "content_type": "application/json"}, 400),
-    (
-        "post",
-        "/api/auth/token/",
-        {"data": json.dumps({"username": "x" * 5_000_000}), "content_type": "application/json"},
-        413,
-    ),
+    ("post", "/api/auth/token/", BIG_JSON, 413),
 ]
 
 
@@ -86,6 +84,27 @@ def test_every_error_is_a_json_envelope_without_internals(
 
     assert_envelope(response, status)
     assert_no_leak(response)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "options", "status", "message"),
+    [
+        ("get", "/api/no-such-route/", {}, 404, "Not found."),
+        ("get", "/api/health/", {"HTTP_HOST": "evil.example"}, 400, "Bad request."),
+        ("get", "/api/test/forbidden/", {}, 403, MESSAGES[403]),
+        ("post", "/admin/login/", {}, 403, "CSRF verification failed."),
+        ("get", "/api/test/crash/", {}, 500, "A server error occurred."),
+        ("post", "/api/auth/token/", BIG_JSON, 413, "Request body too large."),
+    ],
+)
+def test_django_error_handlers_answer_json_without_the_safety_net_middleware(
+    failing_routes, browser, settings, method, path, options, status, message
+):
+    settings.MIDDLEWARE = [name for name in settings.MIDDLEWARE if "ErrorEnvelope" not in name]
+
+    response = getattr(browser, method)(path, **options)
+
+    assert assert_envelope(response, status) == message
 
 
 def test_unknown_route_is_404_not_found(browser):
