@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.test import Client
 
 from .conftest import PASSWORD
@@ -131,3 +132,9 @@ def test_console_and_file_destination_writes_both(log_to_file, api_client, capsy
 
     assert "GET /api/health/ 200 user=anon" in capsys.readouterr().err
     assert len(request_lines(log_file)) == 1
+
+
+@pytest.mark.parametrize(("destination", "log_format"), [("syslog", "text"), ("file", "xml")])
+def test_unknown_destination_or_format_is_refused(log_to_file, destination, log_format):
+    with pytest.raises(ImproperlyConfigured, match="LOG_DESTINATION must be one of"):
+        log_to_file(log_format, destination=destination)

@@ -14,8 +14,12 @@ from datetime import UTC, datetime
 from logging import Filter, Formatter
 from pathlib import Path
 
+from django.core.exceptions import ImproperlyConfigured
+
 # C0 and C1 control characters (newline, carriage return, escape...) and Unicode line separators.
 UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+DESTINATIONS = ("console+file", "console", "file")
+FORMATS = ("text", "json")
 MAX_BYTES = 10 * 1024 * 1024
 BACKUP_COUNT = 5
 # Loggers whose records are expected attacks, not bugs: one line each, no traceback.
@@ -61,6 +65,11 @@ class WithoutTraceback(Filter):
 
 def logging_config(destination, log_file, log_format, max_bytes=MAX_BYTES):
     """The LOGGING setting: `destination` is console, file or console+file."""
+    if destination not in DESTINATIONS or log_format not in FORMATS:
+        raise ImproperlyConfigured(
+            f"LOG_DESTINATION must be one of {', '.join(DESTINATIONS)} (got {destination!r}) "
+            f"and LOG_FORMAT one of {', '.join(FORMATS)} (got {log_format!r})"
+        )
     formatter = {"()": JsonFormatter if log_format == "json" else TextFormatter}
     handlers = {}
     if "console" in destination.split("+"):

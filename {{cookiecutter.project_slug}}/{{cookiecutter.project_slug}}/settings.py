@@ -142,15 +142,15 @@ SECURE_REDIRECT_EXEMPT = [r"^api/health/$"]  # load balancers probe over plain H
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=365 * 24 * 60 * 60)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)
-SESSION_COOKIE_SECURE = True  # browsers treat http://localhost as secure, so dev still works
+SESSION_COOKIE_SECURE = True  # Chrome and Firefox treat http://localhost as secure: dev works
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SECURE = True
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
-# Proxy headers are trusted only when proxies are declared: otherwise any client could send
-# `X-Forwarded-Proto: https` over plain HTTP and be treated as secure.
+# Proxy headers are trusted only when proxies are declared (they must overwrite the header):
+# otherwise any client could send `X-Forwarded-Proto: https` over plain HTTP and count as secure.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 if TRUSTED_PROXY_COUNT > 0:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
