@@ -131,6 +131,13 @@ def test_absurd_page_numbers_are_404_with_the_envelope(alice_client, alice, page
     assert error_of(response, 404) == "Invalid page."
 
 
+@pytest.mark.parametrize("task_id", ["9" * 30, "-1", "abc", "1e5", "0x10", "%D9%A1%D9%A2"])
+def test_absurd_task_ids_are_404_with_the_envelope(alice_client, task_id):
+    response = alice_client.get(f"{LIST}{task_id}/")
+
+    assert error_of(response, 404) == "Not found."
+
+
 @pytest.mark.parametrize(
     ("page_size", "expected"),
     [("5", 5), ("100", 100), ("101", 100), (str(10**30), 100), ("0", 20), ("-3", 20), ("x", 20)],
