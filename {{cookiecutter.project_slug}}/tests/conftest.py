@@ -1,4 +1,6 @@
+import logging.config
 import os
+from importlib import import_module
 
 import pytest
 from django.conf import settings
@@ -93,3 +95,19 @@ def alice_client(client_for, alice):
 @pytest.fixture
 def bob_client(client_for, bob):
     return client_for(bob)
+
+
+@pytest.fixture
+def log_to_file(tmp_path):
+    """`configure(...)` sets up logging as settings do, into a fresh file, and returns its path."""
+    log_format = import_module(f"{settings.PROJECT_PACKAGE}.log_format")
+    path = tmp_path / "logs" / "nested" / "api.log"
+
+    def configure(log_format_name="text", destination="file", max_bytes=log_format.MAX_BYTES):
+        logging.config.dictConfig(
+            log_format.logging_config(destination, path, log_format_name, max_bytes=max_bytes)
+        )
+        return path
+
+    yield configure
+    logging.config.dictConfig(settings.LOGGING)

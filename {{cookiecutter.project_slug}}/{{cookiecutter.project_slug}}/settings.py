@@ -10,6 +10,8 @@ from pathlib import Path
 
 import environ
 
+from .log_format import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 PROJECT_PACKAGE = __name__.rpartition(".")[0]
 
@@ -36,6 +38,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    f"{PROJECT_PACKAGE}.request_log.RequestLogMiddleware",  # outermost: sees every final status
+    f"{PROJECT_PACKAGE}.errors.ErrorEnvelopeMiddleware",  # no HTML error page, whatever made it
     "django.middleware.security.SecurityMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     # Serves collected static files (admin, API docs) with DEBUG off, no extra web server.
@@ -81,6 +85,9 @@ STORAGES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Request bodies: a task is a few KB; Django answers larger bodies before parsing (413, errors.py).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+
 # --- Database ---------------------------------------------------------------------------------
 DATABASES = {"default": env.db("DATABASE_URL", default="sqlite:///db.sqlite3")}
 # A relative SQLite path is relative to the project, not to the folder a command runs in.
@@ -119,7 +126,9 @@ REST_KNOX = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.TokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # JSON only: form and multipart bodies get 415. Nesting is bounded (parsers.py).
+    "DEFAULT_PARSER_CLASSES": [f"{PROJECT_PACKAGE}.parsers.BoundedJSONParser"],
+    # No browsable API, in production or in development: every response is JSON.
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PAGINATION_CLASS": "tasks.pagination.TaskPagination",
     "EXCEPTION_HANDLER": f"{PROJECT_PACKAGE}.errors.api_exception_handler",
@@ -133,13 +142,50 @@ REST_FRAMEWORK = {
     },
 }
 
-# --- CORS -------------------------------------------------------------------------------------
-CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=["http://localhost:3000"])
+# --- Errors (errors.py: one JSON envelope, also for what DRF never sees) ----------------------
+CSRF_FAILURE_VIEW = f"{PROJECT_PACKAGE}.errors.csrf_failure"
+# handler400, handler403, handler404 and handler500 are set in urls.py.
 
-# --- Logging ----------------------------------------------------------------------------------
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": "INFO"},
-}
+# --- Security / HTTPS -------------------------------------------------------------------------
+# Off for local development; set DJANGO_SECURE_SSL_REDIRECT=true in production.
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=False)
+SECURE_REDIRECT_EXEMPT = [r"^api/health/$"]  # load balancers probe over plain HTTP
+# HSTS is sent on HTTPS responses only. Preload is an opt-in: browsers ship the list, and leaving
+# it takes months.
+SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=365 * 24 * 60 * 60)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)
+SESSION_COOKIE_SECURE = True  # Chrome and Firefox treat http://localhost as secure: dev works
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SECURE = True
+CSRF_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+# Proxy headers are trusted only when proxies are declared (they must overwrite the header):
+# otherwise any client could send `X-Forwarded-Proto: https` over plain HTTP and count as secure.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+if TRUSTED_PROXY_COUNT > 0:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# A public ngrok tunnel serves HTTPS: its origin may post forms (the admin login).
+NGROK_HOST = env.str("NGROK_HOST", default="")
+CSRF_TRUSTED_ORIGINS = env.list(
+    "DJANGO_CSRF_TRUSTED_ORIGINS", default=[f"https://{NGROK_HOST}"] if NGROK_HOST else []
+)
+# `check --deploy` warns (W021) until HSTS preload is on; preload stays a deliberate opt-in.
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+
+# --- CORS -------------------------------------------------------------------------------------
+# Listed origins only (never allow-all), no cookies or credentials, the API paths only.
+CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=["http://localhost:3000"])
+CORS_ALLOW_ALL_ORIGINS = False
+CORS_ALLOW_CREDENTIALS = False
+CORS_URLS_REGEX = r"^/api/.*$"
+# corsheaders' default request headers include `authorization` and `content-type`.
+CORS_EXPOSE_HEADERS = ["Retry-After", "RateLimit", "RateLimit-Policy"]
+
+# --- Logging (log_format.py, request_log.py) --------------------------------------------------
+LOG_DESTINATION = env.str("LOG_DESTINATION", default="console+file")  # console, file, console+file
+LOG_FILE = BASE_DIR / env.str("LOG_FILE", default="logs/api.log")  # rotates at 10 MB, 5 kept
+LOG_FORMAT = env.str("LOG_FORMAT", default="text")  # text or json: one record per line either way
+LOGGING = logging_config(LOG_DESTINATION, LOG_FILE, LOG_FORMAT)
