@@ -9,6 +9,8 @@ such as `WWW-Authenticate` and `Retry-After`); only the body is reshaped here.
 from django.http import Http404
 from rest_framework.views import exception_handler
 
+from .throttling import count_unauthenticated
+
 
 def error_body(detail):
     """Reshape DRF's error data into the envelope: a field map stays a map, the rest a string."""
@@ -22,6 +24,7 @@ def error_body(detail):
 
 
 def api_exception_handler(exc, context):
+    exc = count_unauthenticated(exc, context)  # DRF refuses credentials before it throttles
     if isinstance(exc, Http404):
         # Django's Http404 carries a message naming the model: "No Task matches the given query."
         exc = Http404("Not found.")

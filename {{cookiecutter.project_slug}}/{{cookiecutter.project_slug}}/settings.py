@@ -44,6 +44,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    f"{PROJECT_PACKAGE}.throttling.RateLimitHeadersMiddleware",
 ]
 
 ROOT_URLCONF = f"{PROJECT_PACKAGE}.urls"
@@ -79,13 +80,40 @@ DATABASES = {"default": env.db("DATABASE_URL", default="sqlite:///db.sqlite3")}
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["NAME"] = str(BASE_DIR / DATABASES["default"]["NAME"])
 
-# --- Cache (the store behind throttling) -------------------------------------------------------
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "api",
-    },
-}
+# --- Cache ------------------------------------------------------------------------------------
+# Redis when REDIS_URL is set (shared by every worker), else this process's memory.
+REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+else:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "api"}
+    }
+
+# --- Throttling (see throttling.py and throttle_store.py) --------------------------------------
+# Proxies in front of the app that append to X-Forwarded-For; 0 trusts no proxy header.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# The `limits` storage: Redis shared by every worker, else this process's memory.
+THROTTLE_STORAGE_URI = REDIS_URL or "memory://"
+THROTTLE_KEY_PREFIX = f"{PROJECT_PACKAGE}-throttle"
+# "drf" selects DRF's own cache-based throttle, only so that bench/throttle.py can compare them.
+THROTTLE_CLASSES = {
+    "limits": [
+        f"{PROJECT_PACKAGE}.throttling.{name}"
+        for name in [
+            "AnonRateThrottle",
+            "UserRateThrottle",
+            "LoginRateThrottle",
+            "LoginUsernameRateThrottle",
+        ]
+    ],
+    "drf": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+}[env.str("THROTTLE_ENGINE", default="limits")]
 
 # --- Authentication ---------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -110,13 +138,12 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PAGINATION_CLASS": "tasks.pagination.TaskPagination",
     "EXCEPTION_HANDLER": f"{PROJECT_PACKAGE}.errors.api_exception_handler",
-    "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
-    ],
+    "DEFAULT_THROTTLE_CLASSES": THROTTLE_CLASSES,
     "DEFAULT_THROTTLE_RATES": {
         "user": env.str("THROTTLE_USER_RATE", default="100/minute"),
         "anon": env.str("THROTTLE_ANON_RATE", default="50/minute"),
+        # Token and register, per client IP and per username: strict, passwords are guessed here.
+        "login": env.str("THROTTLE_LOGIN_RATE", default="5/minute"),
     },
 }
 
