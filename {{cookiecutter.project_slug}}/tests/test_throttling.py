@@ -338,6 +338,28 @@ def test_memory_store_admits_exactly_the_rate_from_many_threads(frequent_thread_
     assert counts == [100] * 10
 
 
+def test_first_requests_from_many_threads_share_one_store(settings, redis_down):
+    settings.THROTTLE_KEY_PREFIX = "first-requests"  # a store no test has built yet
+    start = threading.Barrier(8)
+    stores, errors = [], []
+
+    def first_request():
+        start.wait()
+        try:
+            stores.append(store_module.throttle_store())
+        except Exception as error:  # in a request, a 500
+            errors.append(error)
+
+    workers = [threading.Thread(target=first_request) for _ in range(8)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+
+    assert errors == []
+    assert len({id(store) for store in stores}) == 1
+
+
 def test_redis_store_admits_exactly_the_rate_from_many_threads(redis_store):
     assert admitted_by_threads(redis_store, "100/minute") == 100
 

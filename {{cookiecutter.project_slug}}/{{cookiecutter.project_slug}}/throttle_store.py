@@ -20,8 +20,8 @@ every request instead would turn an outage of the throttle's store into an outag
 import logging
 import threading
 import time
-from functools import cache
 
+import redis  # noqa: F401 - imported at startup: limits reads a half-imported module's version
 from django.conf import settings
 from limits.errors import StorageError
 from limits.storage import MemoryStorage, storage_from_string
@@ -116,11 +116,15 @@ class ThrottleStore:
             self.shared.storage.reset()
 
 
-@cache
-def store_for(uri, key_prefix):
-    return ThrottleStore(uri, key_prefix)
+STORES = {}
+STORES_LOCK = threading.Lock()
 
 
 def throttle_store():
     """The store the settings name: `THROTTLE_STORAGE_URI`, keys under `THROTTLE_KEY_PREFIX`."""
-    return store_for(settings.THROTTLE_STORAGE_URI, settings.THROTTLE_KEY_PREFIX)
+    key = (settings.THROTTLE_STORAGE_URI, settings.THROTTLE_KEY_PREFIX)
+    if key not in STORES:
+        with STORES_LOCK:  # one store (one connection pool) per process, however many threads
+            if key not in STORES:
+                STORES[key] = ThrottleStore(*key)
+    return STORES[key]
