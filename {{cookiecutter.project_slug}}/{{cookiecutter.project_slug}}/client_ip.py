@@ -5,8 +5,8 @@ raw `X-Forwarded-For` header when `NUM_PROXIES` is unset, so rotating that heade
 Decision: the socket address (`REMOTE_ADDR`) is the client, unless `TRUSTED_PROXY_COUNT` proxies
 in front of us are declared. Each proxy appends the address it was connected from, so the client
 is then the entry that many hops from the right of `X-Forwarded-For`; whatever stands further
-left was sent by the client and is ignored. A request carrying fewer hops than declared did not
-pass through every proxy, and falls back to the socket address.
+left was sent by the client and is ignored. A request carrying fewer hops than declared (it did
+not pass through every proxy), or a hop that is not an IP address, counts for the socket address.
 """
 
 import ipaddress

@@ -98,22 +98,18 @@ TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 # The `limits` storage: Redis shared by every worker, else this process's memory.
 THROTTLE_STORAGE_URI = REDIS_URL or "memory://"
 THROTTLE_KEY_PREFIX = f"{PROJECT_PACKAGE}-throttle"
-# "drf" selects DRF's own cache-based throttle, only so that bench/throttle.py can compare them.
-THROTTLE_CLASSES = {
-    "limits": [
-        f"{PROJECT_PACKAGE}.throttling.{name}"
-        for name in [
-            "AnonRateThrottle",
-            "UserRateThrottle",
-            "LoginRateThrottle",
-            "LoginUsernameRateThrottle",
-        ]
-    ],
-    "drf": [
+THROTTLE_CLASSES = [
+    f"{PROJECT_PACKAGE}.throttling.AnonRateThrottle",
+    f"{PROJECT_PACKAGE}.throttling.UserRateThrottle",
+    f"{PROJECT_PACKAGE}.throttling.LoginRateThrottle",
+    f"{PROJECT_PACKAGE}.throttling.LoginUsernameRateThrottle",
+]
+# THROTTLE_ENGINE=drf swaps in DRF's own cache-based throttle, only for bench/throttle.py.
+if env.str("THROTTLE_ENGINE", default="limits") == "drf":
+    THROTTLE_CLASSES = [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
-    ],
-}[env.str("THROTTLE_ENGINE", default="limits")]
+    ]
 
 # --- Authentication ---------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

@@ -36,10 +36,10 @@ REDIS_TIMEOUT_SECONDS = 0.5
 class SerialMemoryStorage(MemoryStorage):
     """limits' MemoryStorage, one operation at a time.
 
-    In limits 5.8.0, threads hitting one key together can be admitted past the rate, or fail with
-    "threads can only be started once" (fixed upstream in alisaifee/limits#352, not yet
-    released). One lock around each operation, and around the expiry sweep limits runs on a
-    timer thread, makes it exact.
+    In limits 5.8.0, threads hitting it together can fail with "threads can only be started
+    once" (seen here; fixed upstream in alisaifee/limits#352, not yet released), and its expiry
+    sweep, on a timer thread, drops a key's lock while a request may hold it. One lock around
+    each operation and around the sweep keeps it exact.
     """
 
     def __init__(self):

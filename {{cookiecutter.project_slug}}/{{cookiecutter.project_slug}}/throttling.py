@@ -118,17 +118,18 @@ class LoginRateThrottle(RateThrottle):
     def get_key(self, request, view):
         if getattr(view, "throttle_scope", None) != self.scope:
             return None
+        return self.get_login_key(request)
+
+    def get_login_key(self, request):
         return client_ip(request)
 
 
 class LoginUsernameRateThrottle(LoginRateThrottle):
-    """Requests to views with `throttle_scope = "login"`, per username, whatever the IP."""
+    """Requests to views with `throttle_scope = "login"`, per username sent, whatever the IP."""
 
     policy = "login-username"
 
-    def get_key(self, request, view):
-        if getattr(view, "throttle_scope", None) != self.scope:
-            return None
+    def get_login_key(self, request):
         username = request.data.get("username") if isinstance(request.data, dict) else None
         if not isinstance(username, str):
             return None
