@@ -26,6 +26,7 @@ def issue_token(request, user):
 class RegisterView(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
+    throttle_scope = "login"  # strict: per client IP and per username (throttling.py)
 
     def post(self, request):
         serializer = RegisterSerializer(data=request.data)
@@ -38,6 +39,7 @@ class RegisterView(APIView):
 class TokenView(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
+    throttle_scope = "login"
 
     def post(self, request):
         serializer = LoginSerializer(data=request.data, context={"request": request})

@@ -18,6 +18,8 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpResponse
 from rest_framework.views import exception_handler
 
+from .throttling import count_unauthenticated
+
 # Fixed messages by status: nothing from the exception or the request reaches the body.
 MESSAGES = {
     400: "Bad request.",
@@ -41,6 +43,7 @@ def error_body(detail):
 
 
 def api_exception_handler(exc, context):
+    exc = count_unauthenticated(exc, context)  # DRF refuses credentials before it throttles
     if isinstance(exc, Http404):
         # Django's Http404 carries a message naming the model: "No Task matches the given query."
         exc = Http404("Not found.")

@@ -10,14 +10,11 @@ password. `log_format` makes each record one line whatever the path contains.
 import logging
 import time
 
+from .client_ip import client_ip
+
 logger = logging.getLogger("api.requests")
 
 SECURITY_EVENTS = {401, 403, 429}
-
-
-def client_ip(request):
-    """The socket address. Stand-in until the client-IP module (trusted proxies) is merged."""
-    return request.META.get("REMOTE_ADDR", "")
 
 
 def user_label(request):

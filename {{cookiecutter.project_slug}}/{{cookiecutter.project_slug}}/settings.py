@@ -50,6 +50,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    f"{PROJECT_PACKAGE}.throttling.RateLimitHeadersMiddleware",
 ]
 
 ROOT_URLCONF = f"{PROJECT_PACKAGE}.urls"
@@ -99,13 +100,36 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
-# --- Cache (the store behind throttling) -------------------------------------------------------
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "api",
-    },
-}
+# --- Cache ------------------------------------------------------------------------------------
+# Redis when REDIS_URL is set (shared by every worker), else this process's memory.
+REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+else:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "api"}
+    }
+
+# --- Throttling (see throttling.py and throttle_store.py) --------------------------------------
+# Proxies in front of the app that append to X-Forwarded-For; 0 trusts no proxy header.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# The `limits` storage: Redis shared by every worker, else this process's memory.
+THROTTLE_STORAGE_URI = REDIS_URL or "memory://"
+THROTTLE_KEY_PREFIX = f"{PROJECT_PACKAGE}-throttle"
+THROTTLE_CLASSES = [
+    f"{PROJECT_PACKAGE}.throttling.AnonRateThrottle",
+    f"{PROJECT_PACKAGE}.throttling.UserRateThrottle",
+    f"{PROJECT_PACKAGE}.throttling.LoginRateThrottle",
+    f"{PROJECT_PACKAGE}.throttling.LoginUsernameRateThrottle",
+]
+# THROTTLE_ENGINE=drf swaps in DRF's own cache-based throttle, only for bench/throttle.py.
+if env.str("THROTTLE_ENGINE", default="limits") == "drf":
+    THROTTLE_CLASSES = [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ]
 
 # --- Authentication ---------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -132,13 +156,12 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PAGINATION_CLASS": "tasks.pagination.TaskPagination",
     "EXCEPTION_HANDLER": f"{PROJECT_PACKAGE}.errors.api_exception_handler",
-    "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
-    ],
+    "DEFAULT_THROTTLE_CLASSES": THROTTLE_CLASSES,
     "DEFAULT_THROTTLE_RATES": {
         "user": env.str("THROTTLE_USER_RATE", default="100/minute"),
         "anon": env.str("THROTTLE_ANON_RATE", default="50/minute"),
+        # Token and register, per client IP and per username: strict, passwords are guessed here.
+        "login": env.str("THROTTLE_LOGIN_RATE", default="5/minute"),
     },
 }
 
@@ -164,7 +187,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 # Proxy headers are trusted only when proxies are declared (they must overwrite the header):
 # otherwise any client could send `X-Forwarded-Proto: https` over plain HTTP and count as secure.
-TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# (TRUSTED_PROXY_COUNT is read in the Throttling section above.)
 if TRUSTED_PROXY_COUNT > 0:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # A public ngrok tunnel serves HTTPS: its origin may post forms (the admin login).
