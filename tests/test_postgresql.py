@@ -16,15 +16,17 @@ def dependencies(project):
     return tomllib.loads((project / "pyproject.toml").read_text())["project"]["dependencies"]
 
 
-def test_postgresql_bake_passes_its_suite_against_the_real_server(bake):
+def test_postgresql_and_redis_bake_passes_its_suite_against_the_real_servers(bake):
+    """The scale-out variant: PostgreSQL for data, Redis for the cache and throttle budgets."""
     # The slug names the database in .env: unique, so parallel tests never share one.
     slug = unique_name("pg")
     with scratch_databases(slug):
-        project = bake(database="postgresql", project_slug=slug)
+        project = bake(database="postgresql", cache="redis", project_slug=slug)
 
         assert env_line(project, "DATABASE_URL") == (
             f"DATABASE_URL=postgres://postgres@127.0.0.1:5432/{slug}"
         )
+        assert env_line(project, "REDIS_URL") == "REDIS_URL=redis://127.0.0.1:6379/0"
         run(project, "manage.py", "check", "--fail-level", "WARNING")
         run(project, "manage.py", "makemigrations", "--check", "--dry-run")
         result = run(project, "-m", "pytest", "-q", "-p", "no:randomly", "-rs")
