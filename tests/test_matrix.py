@@ -13,8 +13,20 @@ LOG_DESTINATIONS = ["console+file", "console", "file"]
 
 UNRENDERED = re.compile(r"\{\{\s*cookiecutter|\{%|\{#|cookiecutter\.")
 
-# Files that belong to one answer only: absent from every bake that did not choose it.
-OPTION_ONLY_FILES = {}
+# Traces of one answer, per file: absent from every bake that did not choose that answer.
+OPTION_ONLY_TRACES = {
+    ("database", "postgresql"): {
+        "pyproject.toml": "psycopg",
+        "compose.yaml": "postgres",
+        ".env": "postgres://",
+        ".github/workflows/ci.yml": "postgres",
+    },
+    ("cache", "redis"): {
+        "compose.yaml": "redis",
+        ".env": "REDIS_URL=redis",
+        ".github/workflows/ci.yml": "redis",
+    },
+}
 
 
 def text_files(project):
@@ -37,9 +49,12 @@ def test_combination_bakes_clean(bake, database, cache, log_destination):
         if UNRENDERED.search(path.read_text(encoding="utf-8"))
     ]
     assert unrendered == []
-    for (key, value), files in OPTION_ONLY_FILES.items():
-        if answers.get(key) != value:
-            assert [name for name in files if (project / name).exists()] == []
+    for (key, value), traces in OPTION_ONLY_TRACES.items():
+        for name, trace in traces.items():
+            present = trace in (project / name).read_text(encoding="utf-8")
+            assert present == (answers[key] == value), (
+                f"{name}: {trace!r} with {key}={answers[key]}"
+            )
     run(project, "-m", "ruff", "check", "--no-cache", ".")
     run(project, "-m", "ruff", "format", "--check", "--no-cache", ".")
     run(project, "manage.py", "check", "--fail-level", "WARNING")
