@@ -54,6 +54,7 @@ def valid_slug(value):
         and value.isascii()
         and not keyword.iskeyword(value)
         and value not in RESERVED_SLUGS
+        and value not in sys.stdlib_module_names
         and not value.startswith("_")
         and value == value.lower()
     )
@@ -94,8 +95,8 @@ VALIDATORS = [
         "project_slug",
         valid_slug,
         (
-            "a lowercase Python identifier that is not a keyword and does not shadow a module "
-            f"the project imports ({', '.join(sorted(RESERVED_SLUGS))})"
+            "a lowercase Python identifier that is not a keyword and does not shadow a "
+            f"standard-library module or one the project imports ({', '.join(sorted(RESERVED_SLUGS))})"
         ),
     ),
     ("description", one_line, "text on one line"),

@@ -68,12 +68,15 @@ def project_env():
     return env
 
 
-def run(project, *args, check=True):
-    """Run `python *args` in the baked project with the test interpreter; return the result."""
+def run(project, *args, check=True, env=None):
+    """Run `python *args` in the baked project with the test interpreter; return the result.
+
+    `env` adds variables to the clean environment (they win over the project's `.env`).
+    """
     result = subprocess.run(
         [sys.executable, *args],
         cwd=project,
-        env=project_env(),
+        env={**project_env(), **(env or {})},
         capture_output=True,
         text=True,
         timeout=600,

@@ -12,6 +12,8 @@ BAD_ANSWERS = [
     ("project_slug", "django", "does not shadow"),
     ("project_slug", "rest_framework", "does not shadow"),
     ("project_slug", "test", "does not shadow"),
+    ("project_slug", "email", "standard-library module"),
+    ("project_slug", "json", "standard-library module"),
     ("project_slug", "1api", "Python identifier"),
     ("description", "two\nlines", "one line"),
     ("user_throttle_rate", "100/monthly", "N/second|minute|hour|day"),

@@ -5,6 +5,8 @@ import tomllib
 
 from .conftest import TEMPLATE
 
+# A dependency only some answers need sits in a Jinja `{% if %}` inside the list: its pin counts.
+JINJA_TAG = re.compile(r"\{%.*?%\}")
 PIN = re.compile(r"^([A-Za-z0-9_.\[\]-]+)==([0-9][0-9A-Za-z.]*)$")
 
 
@@ -21,6 +23,7 @@ def pins(lines):
 
 def generated_pins():
     text = (TEMPLATE / "{{cookiecutter.project_slug}}" / "pyproject.toml").read_text()
+    text = JINJA_TAG.sub("", text)
     project = tomllib.loads(text)["project"]
     extras = [pin for group in project["optional-dependencies"].values() for pin in group]
     return pins(project["dependencies"] + extras)

@@ -12,10 +12,12 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from .authentication import delete_expired_tokens
 from .serializers import LoginSerializer, RegisterSerializer
 
 
 def issue_token(request, user):
+    delete_expired_tokens(user)
     instance, token = AuthToken.objects.create(user=user, expiry=knox_settings.TOKEN_TTL)
     user_logged_in.send(sender=user.__class__, request=request, user=user)
     return {"token": token, "expiry": instance.expiry}
@@ -24,6 +26,7 @@ def issue_token(request, user):
 class RegisterView(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
+    throttle_scope = "login"  # strict: per client IP and per username (throttling.py)
 
     def post(self, request):
         serializer = RegisterSerializer(data=request.data)
@@ -36,6 +39,7 @@ class RegisterView(APIView):
 class TokenView(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
+    throttle_scope = "login"
 
     def post(self, request):
         serializer = LoginSerializer(data=request.data, context={"request": request})

@@ -4,6 +4,15 @@ from .models import Task
 from .validators import validate_title
 
 
+class StrictBooleanField(serializers.BooleanField):
+    """JSON `true` or `false` only; DRF's BooleanField also takes "yes", "on", "1", 1 and more."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            return data
+        self.fail("invalid", input=data)
+
+
 class TaskSerializer(serializers.ModelSerializer):
     """Explicit fields: `created_by` is read-only, so a task can never be handed to another user."""
 
@@ -11,7 +20,7 @@ class TaskSerializer(serializers.ModelSerializer):
     description = serializers.CharField(
         max_length=2000, allow_blank=True, required=False, trim_whitespace=False
     )
-    completed = serializers.BooleanField(required=False)
+    completed = StrictBooleanField(required=False)
     created_by = serializers.ReadOnlyField(source="created_by.username")
 
     class Meta:

@@ -1,6 +1,10 @@
 """Health check: 200 when the app and its database answer, 503 otherwise.
 
-Open to anyone and never throttled, so load balancers and uptime checks can poll it.
+Open to anyone and never throttled, so load balancers and uptime checks can poll it. It also
+reports the throttle store: with Redis down the API keeps serving with per-process throttling
+(throttle_store.py), so the answer stays 200, with `"status": "degraded"` and
+`"throttle_store": "unavailable"`; a 503 there would take every instance out of a load balancer
+at once, since they all share that Redis.
 """
 
 import logging
@@ -9,6 +13,8 @@ from django.db import DatabaseError, connection
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from .throttle_store import throttle_store
 
 logger = logging.getLogger(__name__)
 
@@ -29,8 +35,9 @@ class HealthView(APIView):
     throttle_classes = []
 
     def get(self, request):
+        store = "ok" if throttle_store().available() else "unavailable"
         if not database_answers():
-            return Response(
-                {"error": "The database is unavailable.", "database": "down"}, status=503
-            )
-        return Response({"status": "ok", "database": "ok"})
+            body = {"error": "The database is unavailable.", "database": "down"}
+            return Response({**body, "throttle_store": store}, status=503)
+        status = "ok" if store == "ok" else "degraded"
+        return Response({"status": status, "database": "ok", "throttle_store": store})

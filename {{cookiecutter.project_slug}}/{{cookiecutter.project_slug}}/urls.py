@@ -1,9 +1,15 @@
-"""URL routes: the API under /api/, the admin under /admin/."""
+"""URL routes: the API under /api/, the admin under /admin/; errors answer JSON everywhere."""
 
 from django.contrib import admin
 from django.urls import include, path
 
+from . import errors
 from .health import HealthView
+
+handler400 = errors.bad_request
+handler403 = errors.permission_denied
+handler404 = errors.not_found
+handler500 = errors.server_error
 
 urlpatterns = [
     path("admin/", admin.site.urls),

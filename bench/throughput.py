@@ -1,0 +1,473 @@
+"""List-endpoint throughput under gunicorn, four servers side by side in one run.
+
+    python3 bench/throughput.py [--seconds 5] [--rounds 3] [--workers 2] [--connections 8]
+
+(a) a bare Django view returning a small JSON body: the ceiling;
+(b) the tutorial-style DRF list (bench/tutorial/: ModelViewSet, DRF TokenAuthentication,
+    page-number pagination, default settings, a new database connection per request);
+(c) the generated hardened project (baked from this template) with its throttling on;
+(d) the same project with its throttle classes emptied: (d) - (c) is the throttle's own cost.
+
+Every server gets the same gunicorn workers; each list request is a page of 20 with a valid token.
+The load comes from `wrk` on loopback when installed (`apt-get install wrk`), else from a pool of
+Python keep-alive clients. Rounds interleave the servers; the table shows each one's median.
+Queries per request are counted in-process (CaptureQueriesContext, DEBUG off) at two page sizes
+and two task counts. PostgreSQL and Redis are used when they answer on 127.0.0.1 (the output
+says which); databases made here are dropped at the end. Everything stops by itself.
+"""
+
+import argparse
+import contextlib
+import http.client
+import json
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TUTORIAL = ROOT / "bench" / "tutorial"
+CLUTTER = shutil.ignore_patterns(
+    ".git", ".venv", "__pycache__", "*.pyc", ".ruff_cache", ".pytest_cache", "bench"
+)
+SLUG = "bench_api"
+TASKS_PER_USER = 100
+# A rate no run reaches: the throttle does all its accounting but never refuses a request.
+UNREACHABLE_RATE = "100000000/minute"
+
+
+# --- Services ---------------------------------------------------------------------------------
+def postgres(dbname="postgres"):
+    import psycopg
+
+    return psycopg.connect(
+        host="127.0.0.1", port=5432, user="postgres", dbname=dbname, connect_timeout=3,
+        autocommit=True,
+    )  # fmt: skip
+
+
+def postgres_answers():
+    try:
+        postgres().close()
+        return True
+    except Exception:  # noqa: BLE001 - any failure means: use SQLite
+        return False
+
+
+def redis_answers():
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=2) as sock:
+            sock.sendall(b"PING\r\n")
+            return sock.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+# --- Servers under test -------------------------------------------------------------------------
+def child_env(**extra):
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL", "THROTTLE_", "GUNICORN"))
+    }
+    return {**env, "PYTHONDONTWRITEBYTECODE": "1", **extra}
+
+
+def python(cwd, env, *args):
+    result = subprocess.run(
+        [sys.executable, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=600,
+        check=False,
+    )  # fmt: skip
+    if result.returncode != 0:
+        sys.exit(f"{' '.join(args[:3])} failed in {cwd}:\n{result.stdout}\n{result.stderr}")
+    return result.stdout
+
+
+class Server:
+    """A gunicorn serving `wsgi` from `cwd` on a loopback socket this process binds."""
+
+    def __init__(self, label, cwd, env, wsgi, path, token, workers):
+        self.label, self.cwd, self.env, self.wsgi, self.path, self.token = (
+            label, cwd, env, wsgi, path, token,
+        )  # fmt: skip
+        self.workers = workers
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(256)
+        self.port = self.listener.getsockname()[1]
+        self.process = None
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}{self.path}"
+
+    def start(self):
+        fd = self.listener.fileno()
+        args = ["-m", "gunicorn", "--bind", f"fd://{fd}", "--workers", str(self.workers)]
+        args += ["--threads", "1", "--no-control-socket", self.wsgi]
+        self.process = subprocess.Popen(
+            [sys.executable, *args],
+            cwd=self.cwd,
+            env=self.env,
+            pass_fds=[fd],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        # The socket listens already: this blocks until a worker answers, no polling.
+        for _ in range(self.workers * 4):
+            status, _ = fetch(self.url, self.token)
+            assert status == 200, f"{self.label}: warm-up got {status}"
+
+    def stop(self):
+        if self.process:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        self.listener.close()
+
+
+def fetch(url, token):
+    request = urllib.request.Request(url)
+    if token:
+        request.add_header("Authorization", f"Token {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+# --- Load ---------------------------------------------------------------------------------------
+def wrk_load(server, seconds, connections):
+    args = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s"]
+    if server.token:
+        args += ["-H", f"Authorization: Token {server.token}"]
+    output = subprocess.run(
+        [*args, server.url], capture_output=True, text=True, timeout=seconds + 60, check=True
+    ).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output)[1])
+    requests = int(re.search(r"(\d+) requests in", output)[1])
+    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    return rate, requests, int(bad[1]) if bad else 0
+
+
+def python_load(server, seconds, connections):
+    """`connections` threads, each its own keep-alive connection, for `seconds`."""
+    deadline = time.monotonic() + seconds
+    counts = [[0, 0] for _ in range(connections)]
+    headers = {"Authorization": f"Token {server.token}"} if server.token else {}
+
+    def client(count):
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+        while time.monotonic() < deadline:
+            try:
+                conn.request("GET", server.path, headers=headers)
+                response = conn.getresponse()
+                response.read()
+                count[0 if response.status == 200 else 1] += 1
+                if response.getheader("Connection", "").lower() == "close":
+                    conn.close()
+            except (OSError, http.client.HTTPException):
+                conn.close()
+        conn.close()
+
+    threads = [threading.Thread(target=client, args=(c,)) for c in counts]
+    start = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - start
+    requests = sum(c[0] + c[1] for c in counts)
+    return requests / elapsed, requests, sum(c[1] for c in counts)
+
+
+def cpu_seconds(pid):
+    """User + system CPU of gunicorn's master and workers: wall-clock rates swing with whatever
+    else the machine runs; CPU per request does much less (the database's own CPU not counted)."""
+    pids = [pid] + [
+        int(entry.name)
+        for entry in Path("/proc").iterdir()
+        if entry.name.isdigit() and process_stat(entry.name)[1:2] == (str(pid),)
+    ]
+    return sum(int(stat[11]) + int(stat[12]) for stat in map(process_stat, pids) if stat) / (
+        os.sysconf("SC_CLK_TCK")
+    )
+
+
+def process_stat(pid):
+    """Fields of /proc/<pid>/stat after the command name (state first), or () when gone."""
+    try:
+        return tuple(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split())
+    except (OSError, IndexError):
+        return ()
+
+
+# --- Queries per request (in-process, DEBUG off) --------------------------------------------------
+QUERY_PROBE = """
+import json, sys, uuid
+import django
+django.setup()
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+import rest_framework.pagination
+
+kind, path = sys.argv[1], sys.argv[2]
+User = get_user_model()
+
+def token_for(user):
+    if kind == "generated":
+        from knox.models import AuthToken
+        return AuthToken.objects.create(user=user)[1]
+    from rest_framework.authtoken.models import Token
+    return Token.objects.create(user=user).key
+
+def task_model():
+    from django.apps import apps
+    return apps.get_model("tasks" if kind == "generated" else "todo", "Task")
+
+client = Client(HTTP_HOST="127.0.0.1")
+results = {}
+for tasks in (50, 500):
+    user = User.objects.create_user(username=f"probe{tasks}_{uuid.uuid4().hex[:8]}")
+    Task = task_model()
+    Task.objects.bulk_create([Task(title=f"Task {n}", created_by=user) for n in range(tasks)])
+    headers = {"HTTP_AUTHORIZATION": f"Token {token_for(user)}"}
+    for size in (20, 100):
+        # The tutorial reads PAGE_SIZE once; the generated list takes ?page_size= (max 100).
+        rest_framework.pagination.PageNumberPagination.page_size = size
+        url = path if kind != "generated" else f"{path}?page_size={size}"
+        client.get(url, **headers)  # warm: first-request setup is not per-request cost
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url, **headers)
+        assert response.status_code == 200, (response.status_code, response.content[:200])
+        if path != "/bare/":
+            assert len(response.json()["results"]) == min(size, tasks)
+        results[f"{size}@{tasks}"] = len(queries)
+print(json.dumps(results))
+"""
+
+
+def count_queries(cwd, env, kind, path):
+    return json.loads(python(cwd, env, "-c", QUERY_PROBE, kind, path).strip().splitlines()[-1])
+
+
+# --- Setup ----------------------------------------------------------------------------------------
+SEED = """
+import sys
+import django
+django.setup()
+from django.contrib.auth import get_user_model
+from django.apps import apps
+
+kind, per_user = sys.argv[1], int(sys.argv[2])
+Task = apps.get_model("tasks" if kind == "generated" else "todo", "Task")
+User = get_user_model()
+users = [User.objects.create_user(username=f"bench{n}") for n in range(3)]
+for user in users:  # the list filters the caller's tasks out of everyone's
+    Task.objects.bulk_create(
+        [Task(title=f"Task {n}", description="x" * 80, created_by=user) for n in range(per_user)]
+    )
+if kind == "generated":
+    from knox.models import AuthToken
+    print(AuthToken.objects.create(user=users[0])[1])
+else:
+    from rest_framework.authtoken.models import Token
+    print(Token.objects.create(user=users[0]).key)
+"""
+
+
+def bake(folder, database, cache):
+    from cookiecutter.main import cookiecutter
+
+    template = folder / "template"
+    shutil.copytree(ROOT, template, ignore=CLUTTER)
+    config = folder / "cookiecutter.yaml"
+    config.write_text(f'cookiecutters_dir: "{folder}/cc"\nreplay_dir: "{folder}/replay"\n')
+    return Path(
+        cookiecutter(
+            str(template),
+            no_input=True,
+            output_dir=str(folder / "out"),
+            config_file=str(config),
+            extra_context={
+                "project_slug": SLUG,
+                "database": database,
+                "cache": cache,
+                "setup": "skip",
+                "run_tests": "no",
+            },
+        )
+    )
+
+
+def database_urls(stack, folder, use_postgres):
+    """A fresh database per app; PostgreSQL ones are dropped when the run ends."""
+    if not use_postgres:
+        return {name: f"sqlite:///{folder}/{name}.sqlite3" for name in ("generated", "tutorial")}
+    suffix = uuid.uuid4().hex[:8]
+    names = {name: f"bench_{name}_{suffix}" for name in ("generated", "tutorial")}
+    with postgres() as admin:
+        for name in names.values():
+            admin.execute(f'CREATE DATABASE "{name}"')
+
+    def drop():
+        with postgres() as admin:
+            for name in names.values():
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    stack.callback(drop)
+    return {key: f"postgres://postgres@127.0.0.1:5432/{name}" for key, name in names.items()}
+
+
+def describe_generated(project, env):
+    code = (
+        "import django, json; django.setup(); from django.conf import settings; "
+        "print(json.dumps([settings.CACHES['default']['BACKEND'], "
+        "settings.REST_FRAMEWORK.get('DEFAULT_THROTTLE_CLASSES', []), "
+        "settings.DATABASES['default']['ENGINE'], "
+        "settings.DATABASES['default'].get('CONN_MAX_AGE')]))"
+    )
+    return json.loads(python(project, env, "-c", code).strip().splitlines()[-1])
+
+
+# --- Main -----------------------------------------------------------------------------------------
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=5, help="load per server per round")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers each")
+    parser.add_argument("--connections", type=int, default=8)
+    options = parser.parse_args()
+
+    use_postgres, use_redis = postgres_answers(), redis_answers()
+    load = wrk_load if shutil.which("wrk") else python_load
+    with contextlib.ExitStack() as stack:
+        folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="throughput-")))
+        urls = database_urls(stack, folder, use_postgres)
+        project = bake(
+            folder, "postgresql" if use_postgres else "sqlite", "redis" if use_redis else "locmem"
+        )
+        # Throttles emptied, nothing else changed: a bench-only settings module.
+        (project / "bench_no_throttle.py").write_text(
+            f"from {SLUG}.settings import *  # noqa: F403\n\n"
+            "REST_FRAMEWORK = {**REST_FRAMEWORK, 'DEFAULT_THROTTLE_CLASSES': []}  # noqa: F405\n"
+        )
+        generated_env = child_env(
+            DATABASE_URL=urls["generated"],
+            REDIS_URL="redis://127.0.0.1:6379/0",
+            DJANGO_DEBUG="false",
+            THROTTLE_USER_RATE=UNREACHABLE_RATE,
+            THROTTLE_ANON_RATE=UNREACHABLE_RATE,
+            DJANGO_SETTINGS_MODULE=f"{SLUG}.settings",
+        )
+        unthrottled_env = {**generated_env, "DJANGO_SETTINGS_MODULE": "bench_no_throttle"}
+        tutorial_env = child_env(
+            BENCH_DATABASE_URL=urls["tutorial"],
+            DJANGO_SETTINGS_MODULE="tutorial_project.settings",
+        )
+        python(project, generated_env, "manage.py", "migrate", "--noinput")
+        python(TUTORIAL, tutorial_env, "-m", "django", "migrate", "--noinput")
+        generated_token = python(
+            project, generated_env, "-c", SEED, "generated", str(TASKS_PER_USER)
+        ).split()[-1]
+        tutorial_token = python(
+            TUTORIAL, tutorial_env, "-c", SEED, "tutorial", str(TASKS_PER_USER)
+        ).split()[-1]
+
+        workers = options.workers
+        servers = [
+            Server("a bare Django view", TUTORIAL, tutorial_env,
+                   "tutorial_project.wsgi", "/bare/", None, workers),
+            Server("b tutorial-style DRF list", TUTORIAL, tutorial_env,
+                   "tutorial_project.wsgi", "/api/tasks/", tutorial_token, workers),
+            Server("c hardened, throttle on", project, generated_env,
+                   f"{SLUG}.wsgi", "/api/tasks/", generated_token, workers),
+            Server("d hardened, throttles emptied", project, unthrottled_env,
+                   f"{SLUG}.wsgi", "/api/tasks/", generated_token, workers),
+        ]  # fmt: skip
+        for server in servers:
+            stack.callback(server.stop)
+            server.start()
+
+        cache, throttles, engine, conn_max_age = describe_generated(project, generated_env)
+        print(f"database: {engine.rsplit('.', 1)[-1]} for (b), (c), (d)")
+        print(f"generated project: cache {cache}, CONN_MAX_AGE {conn_max_age}")
+        print(f"generated throttles (c): {', '.join(throttles) or 'none'}; (d): none")
+        print(f"redis answering: {use_redis}; tasks per user: {TASKS_PER_USER} (3 users)")
+        print(
+            f"gunicorn: {workers} sync workers each; load: "
+            f"{'wrk -t2' if load is wrk_load else 'python keep-alive clients'}, "
+            f"{options.connections} connections, {options.seconds}s x {options.rounds} rounds"
+        )
+
+        rates = {server.label: [] for server in servers}
+        cpu = {server.label: [] for server in servers}
+        refused = {server.label: 0 for server in servers}
+        for round_number in range(options.rounds):
+            order = servers if round_number % 2 == 0 else servers[::-1]
+            for server in order:
+                before = cpu_seconds(server.process.pid)
+                rate, requests, bad = load(server, options.seconds, options.connections)
+                used = cpu_seconds(server.process.pid) - before
+                rates[server.label].append(rate)
+                cpu[server.label].append(1000 * used / max(requests, 1))
+                refused[server.label] += bad
+
+        queries = {
+            servers[0].label: count_queries(TUTORIAL, tutorial_env, "tutorial", "/bare/"),
+            servers[1].label: count_queries(TUTORIAL, tutorial_env, "tutorial", "/api/tasks/"),
+            servers[2].label: count_queries(project, generated_env, "generated", "/api/tasks/"),
+            servers[3].label: count_queries(project, unthrottled_env, "generated", "/api/tasks/"),
+        }
+        report(servers, rates, cpu, refused, queries)
+
+
+def report(servers, rates, cpu, refused, queries):
+    median = {label: statistics.median(values) for label, values in rates.items()}
+    cpu_ms = {label: statistics.median(values) for label, values in cpu.items()}
+    ceiling = median[servers[0].label]
+    columns = list(next(iter(queries.values())))
+    print()
+    print(
+        f"{'server':30} {'req/s':>6} {'x bare':>6} {'cpu ms/req':>10} {'non-200':>7}  "
+        f"{'queries at ' + '/'.join(columns) + ' (page@tasks)':44}  req/s per round"
+    )
+    for server in servers:
+        label = server.label
+        runs = " ".join(f"{value:.0f}" for value in rates[label])
+        counts = "/".join(str(queries[label][column]) for column in columns)
+        print(
+            f"{label:30} {median[label]:6.0f} {median[label] / ceiling:6.3f} "
+            f"{cpu_ms[label]:10.2f} {refused[label]:7d}  {counts:44}  {runs}"
+        )
+    tutorial, hardened, unthrottled = (median[server.label] for server in servers[1:])
+    speedup = hardened / tutorial
+    overhead = (unthrottled - hardened) / unthrottled
+    cpu_overhead = cpu_ms[servers[2].label] / cpu_ms[servers[3].label] - 1
+    constant = all(len(set(counts.values())) == 1 for counts in queries.values())
+    print()
+    print(f"hardened / tutorial list: {speedup:.2f}x req/s (target >= 1.5x): "
+          f"{'met' if speedup >= 1.5 else 'NOT met'}; app CPU per request "
+          f"{cpu_ms[servers[1].label] / cpu_ms[servers[2].label]:.2f}x less")  # fmt: skip
+    print(f"throttle overhead: {overhead:.1%} req/s, {cpu_overhead:+.1%} CPU per request "
+          f"(target <= 5%): {'met' if overhead <= 0.05 else 'NOT met'}")  # fmt: skip
+    print(f"queries per request constant in page size and task count: "
+          f"{'yes' if constant else 'NO'}")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,68 @@
+"""CORS: the configured origins only, no credentials, the token header allowed, limits exposed."""
+
+import pytest
+from django.conf import settings
+
+pytestmark = pytest.mark.django_db
+
+ALLOWED = settings.CORS_ALLOWED_ORIGINS[0]
+OTHER = "https://evil.example"
+
+
+def preflight(client, origin, path="/api/tasks/"):
+    return client.options(
+        path,
+        HTTP_ORIGIN=origin,
+        HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST",
+        HTTP_ACCESS_CONTROL_REQUEST_HEADERS="authorization, content-type",
+    )
+
+
+def test_allowed_origin_gets_its_origin_back_without_credentials(api_client):
+    response = api_client.get("/api/health/", HTTP_ORIGIN=ALLOWED)
+
+    assert response["Access-Control-Allow-Origin"] == ALLOWED
+    assert "Access-Control-Allow-Credentials" not in response
+
+
+def test_other_origin_gets_no_cors_header(api_client):
+    response = api_client.get("/api/health/", HTTP_ORIGIN=OTHER)
+
+    assert "Access-Control-Allow-Origin" not in response
+
+
+def test_preflight_allows_the_authorization_header(api_client):
+    response = preflight(api_client, ALLOWED)
+
+    assert response.status_code == 200
+    assert response["Access-Control-Allow-Origin"] == ALLOWED
+    allowed_headers = response["Access-Control-Allow-Headers"].split(", ")
+    assert "authorization" in allowed_headers
+    assert "content-type" in allowed_headers
+    assert "Access-Control-Allow-Credentials" not in response
+
+
+def test_preflight_from_another_origin_is_not_allowed(api_client):
+    response = preflight(api_client, OTHER)
+
+    assert "Access-Control-Allow-Origin" not in response
+
+
+def test_rate_limit_headers_are_exposed_to_browsers(alice_client):
+    response = alice_client.get("/api/tasks/", HTTP_ORIGIN=ALLOWED)
+
+    exposed = response["Access-Control-Expose-Headers"].split(", ")
+    assert sorted(exposed) == ["RateLimit", "RateLimit-Policy", "Retry-After"]
+
+
+def test_error_responses_carry_cors_headers_so_browsers_can_read_them(api_client):
+    response = api_client.get("/api/tasks/", HTTP_ORIGIN=ALLOWED)
+
+    assert response.status_code == 401
+    assert response["Access-Control-Allow-Origin"] == ALLOWED
+
+
+def test_admin_is_outside_cors(api_client):
+    response = api_client.get("/admin/login/", HTTP_ORIGIN=ALLOWED)
+
+    assert "Access-Control-Allow-Origin" not in response
