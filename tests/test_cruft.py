@@ -2,6 +2,7 @@
 local state written at generation (`.env`, `tokens.local.json`) never shows up in an update."""
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -82,6 +83,13 @@ def test_cruft_create_then_update_applies_changes_without_rejects_or_secrets(
     assert (project / "tokens.local.json").read_bytes() == tokens_before
     changed = git(project, "status", "--porcelain", "--untracked-files=all").split()
     assert sorted(changed[1::2]) == [".cruft.json", ".env.example", "README.md"]
+    own_secrets = [
+        line.split("=", 1)[1]
+        for line in env_before.decode().splitlines()
+        if line.startswith("DJANGO_SECRET_KEY=")
+    ]
+    own_secrets += json.loads(tokens_before).values()
     for tracked in git(project, "ls-files").split():
         text = (project / tracked).read_text(encoding="utf-8")
-        assert "DJANGO_SECRET_KEY=change-me" in text or "DJANGO_SECRET_KEY=" not in text, tracked
+        assert not re.search(r"DJANGO_SECRET_KEY=[\w-]{40,}", text), tracked  # no fresh secret
+        assert not [secret for secret in own_secrets if secret in text], tracked

@@ -142,9 +142,8 @@ def warm_uv_cache(folder):
     """Put the generated project's pinned requirements in uv's cache (from the index if need be)."""
     uv = shutil.which("uv")
     assert uv, "uv is not on PATH: pip install -r requirements-dev.txt"
-    pyproject = tomllib.loads(
-        (TEMPLATE / "{{cookiecutter.project_slug}}" / "pyproject.toml").read_text()
-    )
+    text = (TEMPLATE / "{{cookiecutter.project_slug}}" / "pyproject.toml").read_text()
+    pyproject = tomllib.loads(re.sub(r"\{%.*?%\}", "", text))  # every option's pins
     pins = [
         *pyproject["project"]["dependencies"],
         *pyproject["project"]["optional-dependencies"]["test"],
