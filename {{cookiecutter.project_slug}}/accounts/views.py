@@ -5,6 +5,7 @@ and the plain token is shown once, in the response that issues it.
 """
 
 from django.contrib.auth.signals import user_logged_in
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from knox.models import AuthToken
 from knox.settings import knox_settings
 from rest_framework import status
@@ -12,7 +13,13 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .serializers import LoginSerializer, RegisterSerializer
+from .serializers import LoginSerializer, RegisteredSerializer, RegisterSerializer, TokenSerializer
+
+CREDENTIALS_EXAMPLE = OpenApiExample(
+    "Credentials",
+    value={"username": "alice", "password": "a-long-unusual-passphrase"},
+    request_only=True,
+)
 
 
 def issue_token(request, user):
@@ -21,6 +28,13 @@ def issue_token(request, user):
     return {"token": token, "expiry": instance.expiry}
 
 
+@extend_schema(
+    summary="Create an account and its first token",
+    request=RegisterSerializer,
+    responses={201: RegisteredSerializer},
+    examples=[CREDENTIALS_EXAMPLE],
+    tags=["auth"],
+)
 class RegisterView(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
@@ -33,6 +47,13 @@ class RegisterView(APIView):
         return Response(body, status=status.HTTP_201_CREATED)
 
 
+@extend_schema(
+    summary="Obtain a token for a username and password",
+    request=LoginSerializer,
+    responses={200: TokenSerializer},
+    examples=[CREDENTIALS_EXAMPLE],
+    tags=["auth"],
+)
 class TokenView(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]

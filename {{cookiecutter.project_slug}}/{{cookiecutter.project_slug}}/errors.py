@@ -6,7 +6,7 @@ other error becomes one message string. DRF's own handler builds the response (s
 such as `WWW-Authenticate` and `Retry-After`); only the body is reshaped here.
 """
 
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from rest_framework.views import exception_handler
 
 
@@ -29,3 +29,8 @@ def api_exception_handler(exc, context):
     if response is not None:
         response.data = error_body(response.data)
     return response
+
+
+def not_found(request, exception=None):
+    """Django's own 404, for a URL that no route matches (`/api/tasks/0.5/`): the envelope too."""
+    return JsonResponse({"error": "Not found."}, status=404)

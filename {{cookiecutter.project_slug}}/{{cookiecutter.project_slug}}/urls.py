@@ -1,8 +1,9 @@
-"""URL routes: the API under /api/, the admin under /admin/."""
+"""URL routes: the API under /api/, its documentation beside it, the admin under /admin/."""
 
 from django.contrib import admin
 from django.urls import include, path
 
+from . import docs, errors
 from .health import HealthView
 
 urlpatterns = [
@@ -10,4 +11,7 @@ urlpatterns = [
     path("api/auth/", include("accounts.urls")),
     path("api/", include("tasks.urls")),
     path("api/health/", HealthView.as_view(), name="health"),
+    path("api/", include(docs.urlpatterns)),
 ]
+
+handler404 = errors.not_found
