@@ -4,7 +4,6 @@ from rest_framework import viewsets
 from .models import Task
 from .serializers import TaskSerializer
 
-
 NEW_TASK = {"title": "Buy milk", "description": "Two litres, semi-skimmed", "completed": False}
 TASK = {
     "id": 42,

@@ -50,7 +50,7 @@ def missing(reason):
 
 @pytest.fixture
 def browser_page():
-    """A page in a fresh headless chromium profile; every request it makes is recorded.
+    """A page in a fresh headless chromium profile; its requests and console errors are recorded.
 
     Request it after every fixture that touches the database: Playwright's sync API runs an
     event loop in this thread, where Django refuses database calls.
@@ -66,8 +66,10 @@ def browser_page():
             profile, executable_path=BROWSER, headless=True, args=LAUNCH_ARGS
         )
         page = context.new_page()
-        page.requested = []
-        page.on("request", lambda request: page.requested.append(request.url))
+        page.requested, page.errors = [], []
+        # Requests that reached a server and came back (not those the browser stopped itself).
+        page.on("requestfinished", lambda request: page.requested.append(request.url))
+        page.on("console", lambda message: message.type == "error" and page.errors.append(message))
         yield page
         context.close()
 
@@ -115,6 +117,19 @@ def test_swagger_ui_renders_the_task_operations_from_local_assets(live_server, b
     assert {"GET", "POST", "PUT", "PATCH", "DELETE"} <= set(methods)
     hosts = {urlsplit(url).netloc for url in browser_page.requested if url.startswith("http")}
     assert hosts == {urlsplit(live_server.url).netloc}
+    # Under the pages' Content-Security-Policy, which allows no inline script.
+    assert [message.text for message in browser_page.errors] == []
+
+
+def test_redoc_renders_the_schema_from_local_assets(live_server, browser_page):
+    browser_page.goto(f"{live_server.url}/api/redoc/")
+    browser_page.wait_for_selector("text=/api/tasks/{id}/", timeout=20_000)
+
+    # ReDoc always asks a CDN for the Redocly logo: the page's policy stops it in the browser.
+    hosts = {urlsplit(url).netloc for url in browser_page.requested if url.startswith("http")}
+    assert hosts == {urlsplit(live_server.url).netloc}
+    refusals = [message.text for message in browser_page.errors]
+    assert all("Content Security Policy" in text for text in refusals), refusals
 
 
 def test_page_from_an_allowed_origin_reads_tasks_with_a_token(

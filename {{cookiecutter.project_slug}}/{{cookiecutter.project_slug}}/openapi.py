@@ -21,7 +21,12 @@ request and response here, since they are knox's classes, not ours.
 from drf_spectacular import openapi
 from drf_spectacular.extensions import OpenApiViewExtension
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import serializers
 
 BODY_METHODS = {"POST", "PUT", "PATCH"}
@@ -34,7 +39,10 @@ class ErrorSerializer(serializers.Serializer):
 @extend_schema_field(
     {
         "oneOf": [
-            {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+            {
+                "type": "object",
+                "additionalProperties": {"type": "array", "items": {"type": "string"}},
+            },
             {"type": "string"},
         ]
     }
@@ -113,6 +121,12 @@ class AutoSchema(openapi.AutoSchema):
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
+        for code, response in responses.items():
+            # drf-spectacular skips the headers of a body-less answer (DELETE's 204).
+            if "headers" not in response:
+                headers = self._get_response_headers_for_code(code, direction)
+                if headers:
+                    response["headers"] = headers
         for code, serializer, description in self.error_responses():
             if code not in responses:
                 response = OpenApiResponse(serializer, description=description)
