@@ -7,6 +7,7 @@ throttle classes the project uses.
 
 import io
 import os
+import shutil
 import subprocess
 import sys
 
@@ -15,6 +16,9 @@ from django.conf import settings as django_settings
 from django.core.management import CommandError, call_command
 
 SERVER = """
+import os
+import ssl
+
 import django
 django.setup()
 from wsgiref.simple_server import WSGIRequestHandler, make_server
@@ -30,6 +34,10 @@ class Quiet(WSGIRequestHandler):
 call_command("migrate", verbosity=0)
 user = get_user_model().objects.create_user("checker")
 server = make_server("127.0.0.1", 0, get_wsgi_application(), handler_class=Quiet)
+if os.environ.get("TLS_CERT"):
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(os.environ["TLS_CERT"], os.environ["TLS_KEY"])
+    server.socket = context.wrap_socket(server.socket, server_side=True)
 print(server.server_port, AuthToken.objects.create(user=user)[1], flush=True)
 server.serve_forever()
 """
@@ -40,11 +48,11 @@ SCHEMA_PROBE = "--anon-path=/api/schema/"
 HEALTH_PROBE = "--anon-path=/api/health/"
 
 
-@pytest.fixture
-def small_rates_server(tmp_path):
+def start_server(tmp_path, **extra_env):
     """A server process admitting 5 requests an hour per user and 3 per anonymous IP."""
     env = {
         **os.environ,
+        **extra_env,
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
         "THROTTLE_USER_RATE": USER_RATE,
         "THROTTLE_ANON_RATE": ANON_RATE,
@@ -58,10 +66,36 @@ def small_rates_server(tmp_path):
     )
     try:
         port, token = process.stdout.readline().split()
-        yield f"http://127.0.0.1:{port}", token
+        scheme = "https" if "TLS_CERT" in extra_env else "http"
+        yield f"{scheme}://localhost:{port}", token
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@pytest.fixture
+def small_rates_server(tmp_path):
+    yield from start_server(tmp_path)
+
+
+@pytest.fixture
+def small_rates_https_server(tmp_path, monkeypatch):
+    """The same behind TLS, with a self-signed certificate for localhost that clients trust."""
+    openssl = shutil.which("openssl")
+    if not openssl:
+        pytest.skip("openssl is needed to make a test certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(  # noqa: S603 - fixed arguments
+        [
+            openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+            "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost",
+            "-keyout", str(key), "-out", str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # read by Python's default TLS context
+    yield from start_server(tmp_path, TLS_CERT=str(cert), TLS_KEY=str(key))
 
 
 def check(base_url, token, *flags, out=None):
@@ -99,6 +133,17 @@ def test_exits_non_zero_when_a_limit_differs_and_stops_within_its_bound(small_ra
     assert "configured 7/hour admits 7: DIFFERS" in report
     # The health check is never throttled: the probe gives up after 3 + 5 requests.
     assert "anonymous limit, GET /api/health/: no 429 within 8 requests" in report
+
+
+def test_works_against_an_https_url(small_rates_https_server):
+    base_url, token = small_rates_https_server
+
+    report = check(
+        base_url, token, f"--user-rate={USER_RATE}", f"--anon-rate={ANON_RATE}", SCHEMA_PROBE
+    )
+
+    assert base_url.startswith("https://")
+    assert report.count(": OK") == 2
 
 
 def test_refuses_a_url_that_is_not_http():

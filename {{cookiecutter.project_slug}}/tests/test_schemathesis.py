@@ -60,3 +60,13 @@ def test_every_operation_answers_as_documented(case, owner_token):
     _, token = AuthToken.objects.create(user=owner_token)
 
     case.call_and_validate(headers={"Authorization": f"Token {token}"}, checks=CHECKS)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/api/tasks/0.5/", "/api/no-such-endpoint/"])
+def test_url_no_route_matches_is_404_in_the_envelope(alice_client, path):
+    # Found by schemathesis: Django answered an HTML page for a path the router does not match.
+    response = alice_client.get(path)
+
+    assert response.status_code == 404
+    assert response.json() == {"error": "Not found."}
