@@ -2,7 +2,7 @@
 
 Swagger UI renders from local assets and lists the task operations; a page from an allowed
 origin reads the caller's tasks with a token; a page from any other origin is blocked by the
-browser's CORS check. The browser is Debian's `/usr/bin/chromium` (`BROWSER` overrides the
+browser's CORS check. The browser is Debian's `/usr/bin/chromium` (`CHROMIUM_PATH` overrides the
 path): Playwright's own browser download is never used. Without a browser these tests skip,
 unless REQUIRE_SERVICES=1 (CI), where they fail.
 """
@@ -19,7 +19,7 @@ from knox.models import AuthToken
 
 from tasks.models import Task
 
-BROWSER = os.environ.get("BROWSER", "/usr/bin/chromium")
+BROWSER = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 LAUNCH_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
