@@ -188,6 +188,14 @@ def test_private_docs_need_a_valid_token(api_client, alice_client, settings, pag
     assert alice_client.get(page).status_code == 200
 
 
+def test_private_docs_open_to_a_signed_in_session_in_a_browser(client, alice, settings):
+    settings.API_DOCS_PUBLIC = False
+    client.force_login(alice)
+
+    assert client.get("/api/docs/").status_code == 200
+    assert client.get(SCHEMA).status_code == 200
+
+
 def test_private_schema_refusal_is_in_the_envelope(api_client, settings):
     settings.API_DOCS_PUBLIC = False
 
