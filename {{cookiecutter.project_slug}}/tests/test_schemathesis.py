@@ -49,11 +49,9 @@ def owner_token(make_user):
 
 
 @schema.parametrize()
-@settings(
-    max_examples=40,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+# Health checks judge the speed of data generation, not the API: on a loaded CI machine they
+# would fail a run whose every response was right.
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 def test_every_operation_answers_as_documented(case, owner_token):
     # Fresh throttle budgets and a fresh token per case: a logout case revokes only its own token.
     cache.clear()
