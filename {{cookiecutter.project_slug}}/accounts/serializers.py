@@ -38,3 +38,16 @@ class LoginSerializer(serializers.Serializer):
             raise serializers.ValidationError("Unable to log in with the credentials provided.")
         attrs["user"] = user
         return attrs
+
+
+class TokenSerializer(serializers.Serializer):
+    """What the token endpoint answers: the plain token, shown only this once."""
+
+    token = serializers.CharField(help_text="Send as `Authorization: Token <token>`.")
+    expiry = serializers.DateTimeField(help_text="When the token stops working.")
+
+
+class RegisteredSerializer(TokenSerializer):
+    """What registration answers: the new username and its first token."""
+
+    username = serializers.CharField()

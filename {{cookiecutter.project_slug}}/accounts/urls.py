@@ -1,7 +1,6 @@
 from django.urls import path
-from knox.views import LogoutAllView, LogoutView
 
-from .views import RegisterView, TokenView
+from .views import LogoutAllView, LogoutView, RegisterView, TokenView
 
 urlpatterns = [
     path("register/", RegisterView.as_view(), name="register"),

@@ -5,6 +5,8 @@ and the plain token is shown once, in the response that issues it.
 """
 
 from django.contrib.auth.signals import user_logged_in
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from knox import views as knox_views
 from knox.models import AuthToken
 from knox.settings import knox_settings
 from rest_framework import status
@@ -12,8 +14,14 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .authentication import delete_expired_tokens
-from .serializers import LoginSerializer, RegisterSerializer
+from .authentication import TokenAuthentication, delete_expired_tokens
+from .serializers import LoginSerializer, RegisteredSerializer, RegisterSerializer, TokenSerializer
+
+CREDENTIALS_EXAMPLE = OpenApiExample(
+    "Credentials",
+    value={"username": "alice", "password": "a-long-unusual-passphrase"},
+    request_only=True,
+)
 
 
 def issue_token(request, user):
@@ -23,6 +31,13 @@ def issue_token(request, user):
     return {"token": token, "expiry": instance.expiry}
 
 
+@extend_schema(
+    summary="Create an account and its first token",
+    request=RegisterSerializer,
+    responses={201: RegisteredSerializer},
+    examples=[CREDENTIALS_EXAMPLE],
+    tags=["auth"],
+)
 class RegisterView(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
@@ -36,6 +51,13 @@ class RegisterView(APIView):
         return Response(body, status=status.HTTP_201_CREATED)
 
 
+@extend_schema(
+    summary="Obtain a token for a username and password",
+    request=LoginSerializer,
+    responses={200: TokenSerializer},
+    examples=[CREDENTIALS_EXAMPLE],
+    tags=["auth"],
+)
 class TokenView(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
@@ -45,3 +67,29 @@ class TokenView(APIView):
         serializer = LoginSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         return Response(issue_token(request, serializer.validated_data["user"]))
+
+
+@extend_schema(
+    summary="Revoke the token used for this request",
+    description="The token stops working at once; the caller's other tokens do not.",
+    request=None,
+    responses={204: OpenApiResponse(description="The token is revoked.")},
+    tags=["auth"],
+)
+class LogoutView(knox_views.LogoutView):
+    """knox's logout, with the token checked like on every other view."""
+
+    authentication_classes = [TokenAuthentication]
+
+
+@extend_schema(
+    summary="Revoke every token of the caller",
+    description="Every token of the caller stops working at once, this one included.",
+    request=None,
+    responses={204: OpenApiResponse(description="Every token of the caller is revoked.")},
+    tags=["auth"],
+)
+class LogoutAllView(knox_views.LogoutAllView):
+    """knox's logout from every session, with the token checked like on every other view."""
+
+    authentication_classes = [TokenAuthentication]

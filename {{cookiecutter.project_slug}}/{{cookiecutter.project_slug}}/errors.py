@@ -96,7 +96,11 @@ class ErrorEnvelopeMiddleware:
             and not response.streaming
             and not content_type.startswith("application/json")
         ):
-            response.content = error_response(response.status_code).content
+            data = getattr(response, "data", None)  # a DRF error rendered as YAML (the schema)
+            if isinstance(data, dict) and set(data) == {"error"}:
+                response.content = json.dumps(data).encode()
+            else:
+                response.content = error_response(response.status_code).content
             response["Content-Type"] = "application/json"
             if response.has_header("Content-Length"):
                 response["Content-Length"] = str(len(response.content))

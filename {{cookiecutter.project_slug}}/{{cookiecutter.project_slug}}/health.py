@@ -10,6 +10,8 @@ at once, since they all share that Redis.
 import logging
 
 from django.db import DatabaseError, connection
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -29,6 +31,20 @@ def database_answers():
         return False
 
 
+@extend_schema(
+    summary="Is the app up, and does its database answer?",
+    responses={
+        200: inline_serializer(
+            "Health",
+            {"status": serializers.CharField(), "database": serializers.CharField()},
+        ),
+        503: inline_serializer(
+            "HealthDown",
+            {"error": serializers.CharField(), "database": serializers.CharField()},
+        ),
+    },
+    tags=["health"],
+)
 class HealthView(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]

@@ -5,6 +5,7 @@ Each value comes from a process environment variable, else from `.env` beside `m
 A variable set in the process environment wins over `.env`.
 """
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -33,6 +34,9 @@ INSTALLED_APPS = [
     "rest_framework",
     "knox",
     "corsheaders",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    PROJECT_PACKAGE,  # its management commands: export_postman, check_rate_limits
     "accounts",
     "tasks",
 ]
@@ -117,7 +121,8 @@ else:
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 # The `limits` storage: Redis shared by every worker, else this process's memory.
 THROTTLE_STORAGE_URI = REDIS_URL or "memory://"
-THROTTLE_KEY_PREFIX = f"{PROJECT_PACKAGE}-throttle"
+# Apps (or test servers) sharing one Redis keep their budgets apart by prefix.
+THROTTLE_KEY_PREFIX = env.str("THROTTLE_KEY_PREFIX", default=f"{PROJECT_PACKAGE}-throttle")
 THROTTLE_CLASSES = [
     f"{PROJECT_PACKAGE}.throttling.AnonRateThrottle",
     f"{PROJECT_PACKAGE}.throttling.UserRateThrottle",
@@ -147,6 +152,9 @@ REST_KNOX = {
 }
 
 # --- Django REST Framework --------------------------------------------------------------------
+THROTTLE_USER_RATE = env.str("THROTTLE_USER_RATE", default="100/minute")
+THROTTLE_ANON_RATE = env.str("THROTTLE_ANON_RATE", default="50/minute")
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.TokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -155,11 +163,12 @@ REST_FRAMEWORK = {
     # No browsable API, in production or in development: every response is JSON.
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PAGINATION_CLASS": "tasks.pagination.TaskPagination",
+    "DEFAULT_SCHEMA_CLASS": f"{PROJECT_PACKAGE}.openapi.AutoSchema",
     "EXCEPTION_HANDLER": f"{PROJECT_PACKAGE}.errors.api_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": THROTTLE_CLASSES,
     "DEFAULT_THROTTLE_RATES": {
-        "user": env.str("THROTTLE_USER_RATE", default="100/minute"),
-        "anon": env.str("THROTTLE_ANON_RATE", default="50/minute"),
+        "user": THROTTLE_USER_RATE,
+        "anon": THROTTLE_ANON_RATE,
         # Token and register, per client IP and per username: strict, passwords are guessed here.
         "login": env.str("THROTTLE_LOGIN_RATE", default="5/minute"),
     },
@@ -168,6 +177,24 @@ REST_FRAMEWORK = {
 # --- Errors (errors.py: one JSON envelope, also for what DRF never sees) ----------------------
 CSRF_FAILURE_VIEW = f"{PROJECT_PACKAGE}.errors.csrf_failure"
 # handler400, handler403, handler404 and handler500 are set in urls.py.
+
+# --- API documentation ------------------------------------------------------------------------
+# Who may read the schema and its pages: see docs.py. The UI's assets come from the sidecar
+# package through the static files, never from a CDN.
+API_DOCS_PUBLIC = env.bool("API_DOCS_PUBLIC", default=True)
+SPECTACULAR_SETTINGS = {
+    # Free text from the answers, taken as is (env.str would read a leading "$" as a reference).
+    "TITLE": os.environ.get("API_TITLE", "Task API"),
+    "DESCRIPTION": os.environ.get("API_DESCRIPTION", ""),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"persistAuthorization": False, "validatorUrl": None},
+}
+
 
 # --- Security / HTTPS -------------------------------------------------------------------------
 # Off for local development; set DJANGO_SECURE_SSL_REDIRECT=true in production.

@@ -30,7 +30,8 @@ from limits.strategies import MovingWindowRateLimiter
 logger = logging.getLogger(__name__)
 
 RETRY_SECONDS = 30
-REDIS_TIMEOUT_SECONDS = 0.5
+# Long enough for a busy Redis or machine; a hung Redis costs one such wait per RETRY_SECONDS.
+REDIS_TIMEOUT_SECONDS = 2
 
 
 class SerialMemoryStorage(MemoryStorage):

@@ -1,9 +1,9 @@
-"""URL routes: the API under /api/, the admin under /admin/; errors answer JSON everywhere."""
+"""URL routes: the API under /api/, its documentation beside it, the admin under /admin/."""
 
 from django.contrib import admin
 from django.urls import include, path
 
-from . import errors
+from . import docs, errors
 from .health import HealthView
 
 handler400 = errors.bad_request
@@ -16,4 +16,5 @@ urlpatterns = [
     path("api/auth/", include("accounts.urls")),
     path("api/", include("tasks.urls")),
     path("api/health/", HealthView.as_view(), name="health"),
+    path("api/", include(docs.urlpatterns)),
 ]

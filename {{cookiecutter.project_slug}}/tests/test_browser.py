@@ -1,0 +1,158 @@
+"""A real browser (Debian's chromium, driven by Playwright) against a live server.
+
+Swagger UI renders from local assets and lists the task operations; a page from an allowed
+origin reads the caller's tasks with a token; a page from any other origin is blocked by the
+browser's CORS check. The browser is Debian's `/usr/bin/chromium` (`CHROMIUM_PATH` overrides the
+path): Playwright's own browser download is never used. Without a browser these tests skip,
+unless REQUIRE_SERVICES=1 (CI), where they fail.
+"""
+
+import os
+import shutil
+import tempfile
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
+
+import pytest
+from knox.models import AuthToken
+
+from tasks.models import Task
+
+BROWSER = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PAGE = b"<!doctype html><html><head><title>client</title></head><body>client app</body></html>"
+READ_TASKS = """
+async ([url, token]) => {
+  try {
+    const response = await fetch(url, {headers: {Authorization: `Token ${token}`}});
+    return {status: response.status, body: await response.json()};
+  } catch (error) {
+    return {blocked: String(error)};
+  }
+}
+"""
+
+
+def missing(reason):
+    if os.environ.get("REQUIRE_SERVICES") == "1":
+        pytest.fail(f"{reason} (REQUIRE_SERVICES=1: a missing browser is a failure)")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def browser_page():
+    """A page in a fresh headless chromium profile; its requests and console errors are recorded.
+
+    Request it after every fixture that touches the database: Playwright's sync API runs an
+    event loop in this thread, where Django refuses database calls.
+    """
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        missing("Playwright for Python is not installed (pip install the test extra)")
+    if not shutil.which(BROWSER):
+        missing(f"no browser at {BROWSER} (apt-get install chromium)")
+    with tempfile.TemporaryDirectory() as profile, sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            profile, executable_path=BROWSER, headless=True, args=LAUNCH_ARGS
+        )
+        page = context.new_page()
+        page.requested, page.errors = [], []
+        # Requests that reached a server and came back (not those the browser stopped itself).
+        page.on("requestfinished", lambda request: page.requested.append(request.url))
+        page.on("console", lambda message: message.type == "error" and page.errors.append(message))
+        yield page
+        context.close()
+
+
+@pytest.fixture
+def page_origin():
+    """Serve a tiny client page from a second loopback server; yield a factory of origins."""
+    servers = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - the http.server API
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.end_headers()
+            self.wfile.write(PAGE)
+
+        def log_message(self, *args):
+            pass
+
+    def start():
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_port}"
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def alices_token(alice):
+    Task.objects.create(title="Read by the browser", created_by=alice)
+    return AuthToken.objects.create(user=alice)[1]
+
+
+def test_swagger_ui_renders_the_task_operations_from_local_assets(live_server, browser_page):
+    browser_page.goto(f"{live_server.url}/api/docs/")
+    browser_page.wait_for_selector(".opblock-summary-path", timeout=20_000)
+
+    paths = browser_page.locator(".opblock-summary-path").all_inner_texts()
+    assert {"/api/tasks/", "/api/tasks/{id}/"} <= {path.strip() for path in paths}
+    methods = browser_page.locator(".opblock-summary-method").all_inner_texts()
+    assert {"GET", "POST", "PUT", "PATCH", "DELETE"} <= set(methods)
+    hosts = {urlsplit(url).netloc for url in browser_page.requested if url.startswith("http")}
+    assert hosts == {urlsplit(live_server.url).netloc}
+    # Under the pages' Content-Security-Policy, which allows no inline script.
+    assert [message.text for message in browser_page.errors] == []
+
+
+def test_redoc_renders_the_schema_from_local_assets(live_server, browser_page):
+    browser_page.goto(f"{live_server.url}/api/redoc/")
+    browser_page.wait_for_selector("text=/api/tasks/{id}/", timeout=20_000)
+
+    # ReDoc always asks a CDN for the Redocly logo: the page's policy stops it in the browser.
+    hosts = {urlsplit(url).netloc for url in browser_page.requested if url.startswith("http")}
+    assert hosts == {urlsplit(live_server.url).netloc}
+    refusals = [message.text for message in browser_page.errors]
+    assert all("Content Security Policy" in text for text in refusals), refusals
+
+
+def test_page_from_an_allowed_origin_reads_tasks_with_a_token(
+    alices_token, live_server, page_origin, settings, browser_page
+):
+    origin = page_origin()
+    settings.CORS_ALLOWED_ORIGINS = [origin]
+    browser_page.goto(f"{origin}/")
+
+    result = browser_page.evaluate(READ_TASKS, [f"{live_server.url}/api/tasks/", alices_token])
+
+    assert result["status"] == 200, result
+    assert [task["title"] for task in result["body"]["results"]] == ["Read by the browser"]
+
+
+def test_page_from_an_origin_not_in_the_list_is_blocked_by_the_browser(
+    alices_token, live_server, page_origin, settings, browser_page
+):
+    allowed, other = page_origin(), page_origin()
+    settings.CORS_ALLOWED_ORIGINS = [allowed]
+    browser_page.goto(f"{other}/")
+
+    result = browser_page.evaluate(READ_TASKS, [f"{live_server.url}/api/tasks/", alices_token])
+
+    assert "blocked" in result, result
+    assert "Failed to fetch" in result["blocked"]
