@@ -1,7 +1,9 @@
 """Bake the template with cookiecutter's own API into pytest's temporary folders."""
 
+import contextlib
 import os
 import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -85,3 +87,39 @@ def run(project, *args, check=True, env=None):
     if check and result.returncode != 0:
         pytest.fail(f"{' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
     return result
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextlib.contextmanager
+def running_server(project, python):
+    """`manage.py runserver` on a free loopback port; yields the base URL once it accepts."""
+    port = free_port()
+    server = subprocess.Popen(
+        [str(python), "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
+        cwd=project,
+        env=project_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        wait_until_listening(port, server)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def wait_until_listening(port, server):
+    for _ in range(600):  # at most about 30 s, in connection attempts of 50 ms
+        if server.poll() is not None:
+            pytest.fail(f"runserver exited: {server.stderr.read().decode()}")
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.05):
+            return
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            server.wait(timeout=0.05)
+    pytest.fail("runserver did not listen within 30 s")

@@ -6,7 +6,6 @@ bake. Failures are simulated for real: a package index on a closed (or silent) l
 an empty cache, PostgreSQL on a closed port, a failing test in the bundled suite.
 """
 
-import contextlib
 import json
 import os
 import re
@@ -24,13 +23,23 @@ import urllib.request
 import pytest
 from cookiecutter.main import cookiecutter
 
-from .conftest import LOCAL_CLUTTER, TEMPLATE, generate, isolated_config, project_env, run
+from .conftest import (
+    LOCAL_CLUTTER,
+    TEMPLATE,
+    free_port,
+    generate,
+    isolated_config,
+    project_env,
+    run,
+    running_server,
+)
 
 STEPS = [
     "write_env_file",
     "set_up_environment",
     "migrate",
     "create_api_users",
+    "export_postman_collection",
     "run_test_suite",
     "print_next_steps",
 ]
@@ -54,42 +63,6 @@ def read_tokens(project):
 
 def mode(path):
     return stat.S_IMODE(path.stat().st_mode)
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@contextlib.contextmanager
-def running_server(project, python):
-    """`manage.py runserver` on a free loopback port; yields the base URL once it accepts."""
-    port = free_port()
-    server = subprocess.Popen(
-        [str(python), "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
-        cwd=project,
-        env=project_env(),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        wait_until_listening(port, server)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-
-
-def wait_until_listening(port, server):
-    for _ in range(600):  # at most about 30 s, in connection attempts of 50 ms
-        if server.poll() is not None:
-            pytest.fail(f"runserver exited: {server.stderr.read().decode()}")
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.05):
-            return
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            server.wait(timeout=0.05)
-    pytest.fail("runserver did not listen within 30 s")
 
 
 def status_with_token(base_url, token, method="GET", body=None):
@@ -223,6 +196,23 @@ def test_api_users_tokens_are_private_git_ignored_and_work(bake, capfd):
         ignored = subprocess.run(["git", "check-ignore", "-q", path], cwd=project, check=False)
         assert ignored.returncode == 0, f"{path} is not git-ignored"
     assert_tokens_work(project, sys.executable, tokens)
+
+
+def test_postman_collection_is_written_private_with_the_local_url_and_first_token(bake):
+    project = bake(api_users="demo,alice")
+
+    collection_file = project / "postman_collection.json"
+    collection = json.loads(collection_file.read_text())
+    variables = {item["key"]: item["value"] for item in collection["variable"]}
+    assert collection["info"]["schema"].endswith("/v2.1.0/collection.json")
+    assert variables["base_url"] == "http://127.0.0.1:8000"
+    assert variables["token"] == read_tokens(project)["demo"]
+    assert mode(collection_file) == 0o600
+    subprocess.run(["git", "init", "-q"], cwd=project, check=True)
+    ignored = subprocess.run(
+        ["git", "check-ignore", "-q", collection_file.name], cwd=project, check=False
+    )
+    assert ignored.returncode == 0
 
 
 def test_api_users_passwords_are_random_hashed_and_never_shown(bake, capfd):

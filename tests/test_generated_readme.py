@@ -1,0 +1,83 @@
+"""The generated README's commands work: each fenced command is run here or by a named test."""
+
+import re
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+
+import pytest
+
+from .conftest import project_env, run, running_server
+
+# Commands the README shows that other tests run as they stand (so they are not run twice here).
+RUN_ELSEWHERE = {
+    "python3 scripts/setup.py --setup venv --users demo --run-tests": "test_post_gen.py",
+    "python -m pytest": "test_bake.py::test_generated_suite_passes",
+    "python manage.py collectstatic --noinput\ngunicorn {slug}.wsgi": "test_serving.py",
+    "docker compose up --build   # then http://127.0.0.1:8000/api/health/": (
+        "test_containers.py (no Docker engine here: the files are checked)"
+    ),
+}
+DEPLOY_CHECK = (
+    "DJANGO_DEBUG=false DJANGO_SECURE_SSL_REDIRECT=true "
+    "python manage.py check --deploy --fail-level WARNING"
+)
+RUN_HERE = {"python manage.py migrate\npython manage.py runserver", DEPLOY_CHECK}
+
+
+def bash_blocks(project):
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    return re.findall(r"```bash\n(.+?)\n```", readme, re.DOTALL)
+
+
+@pytest.fixture
+def project(bake):
+    return bake(project_slug="readme_api")
+
+
+def test_every_readme_command_is_run_by_a_test(project):
+    walkthrough, *others = sorted(bash_blocks(project), key=lambda block: "BASE=" not in block)
+
+    assert "BASE=http://127.0.0.1:8000" in walkthrough
+    known = {command.format(slug="readme_api") for command in RUN_ELSEWHERE} | RUN_HERE
+    assert set(others) <= known, set(others) - known
+
+
+def test_readme_curl_walkthrough_runs_against_the_server(project):
+    walkthrough = next(block for block in bash_blocks(project) if "BASE=" in block)
+    run(project, "manage.py", "migrate", "--no-input")
+
+    with running_server(project, sys.executable) as base_url:
+        script = walkthrough.replace("BASE=http://127.0.0.1:8000", f"BASE={base_url}")
+        result = subprocess.run(
+            ["bash", "-euo", "pipefail", "-c", script + '\necho "TOKEN=$TOKEN"'],
+            cwd=project,
+            env=project_env(),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        token = result.stdout.rsplit("TOKEN=", 1)[-1].strip()  # curl prints no final newline
+
+        # The README's claim about the revoked token.
+        request = urllib.request.Request(
+            f"{base_url}/api/tasks/", headers={"Authorization": f"Token {token}"}
+        )
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=10)
+    assert refused.value.code == 401
+    assert refused.value.read() == b'{"error":"Invalid token."}'
+    assert '"title":"Buy milk"' in result.stdout
+    assert '"completed":true' in result.stdout
+
+
+def test_readme_deploy_check_passes(project):
+    environment, command = DEPLOY_CHECK.split(" python ")
+    extra = dict(pair.split("=") for pair in environment.split())
+
+    result = run(project, *command.split(), env=extra)
+
+    assert "System check identified no issues" in result.stdout
