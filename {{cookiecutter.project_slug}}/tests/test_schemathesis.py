@@ -52,7 +52,7 @@ def owner_token(make_user):
 @schema.parametrize()
 # Health checks judge the speed of data generation, not the API: on a loaded CI machine they
 # would fail a run whose every response was right.
-@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
 def test_every_operation_answers_as_documented(case, owner_token):
     # Fresh throttle budgets and a fresh token per case: a logout case revokes only its own token.
     # (Reset under this run's key prefix: a cache.clear() would flush a Redis others share.)
