@@ -1,18 +1,18 @@
 """How many of 1000 requests each throttle admits at 100/minute, side by side.
 
-Bakes the template (cache=redis; database sqlite, because the postgresql answer does not yet
-configure a database on this branch), then for our throttle (`limits`, THROTTLE_ENGINE=limits)
+Bakes the PostgreSQL + Redis variant (a scratch database, dropped at the end), then for our throttle (`limits`, THROTTLE_ENGINE=limits)
 and DRF's own `UserRateThrottle` (THROTTLE_ENGINE=drf, the same Redis through Django's cache)
 starts gunicorn on loopback as 1 worker, 4 sync workers and 4 workers x 8 threads, and sends
 1000 GETs to /api/tasks/ from 32 client threads with one user's token, three runs each (a fresh
 user per run, so each run starts with a full budget). Prints the admitted counts (200s; any
 answer other than 200 or 429 is reported as an error beneath the table).
 
-    python3 bench/throttle.py        # about two minutes; needs Redis on 127.0.0.1:6379
+    python3 bench/throttle.py   # a few minutes; needs PostgreSQL and Redis on 127.0.0.1
 
 Target: ours admits exactly 100 in every run of every server.
 """
 
+import contextlib
 import http.client
 import json
 import os
@@ -23,12 +23,15 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from pathlib import Path
 
+import psycopg
 import redis
 from cookiecutter.main import cookiecutter
 
 TEMPLATE = Path(__file__).resolve().parent.parent
+DATABASE = f"throttle_bench_{uuid.uuid4().hex[:8]}"
 REDIS_URL = "redis://127.0.0.1:6379/9"  # a database of its own: DRF's keys carry no prefix
 RATE, REQUESTS, CLIENTS, RUNS = "100/minute", 1000, 32, 3
 SERVERS = {
@@ -53,7 +56,13 @@ print(json.dumps(tokens))
 def bake(folder):
     config = folder / "config.yaml"
     config.write_text(f'cookiecutters_dir: "{folder}/cc"\nreplay_dir: "{folder}/replay"\n')
-    answers = {"project_name": "Throttle Bench", "cache": "redis", "setup": "current"}
+    answers = {
+        "project_name": "Throttle Bench",
+        "project_slug": DATABASE,  # names the PostgreSQL database in .env
+        "database": "postgresql",
+        "cache": "redis",
+        "setup": "current",
+    }
     project = cookiecutter(
         str(TEMPLATE),
         no_input=True,
@@ -62,6 +71,11 @@ def bake(folder):
         config_file=str(config),
     )
     return Path(project)
+
+
+def drop_database():
+    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
 
 
 def project_env(**extra):
@@ -178,7 +192,8 @@ def forget_bench_keys():
 def main():
     redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
     forget_bench_keys()
-    with tempfile.TemporaryDirectory() as folder:
+    with tempfile.TemporaryDirectory() as folder, contextlib.ExitStack() as cleanup:
+        cleanup.callback(drop_database)
         project = bake(Path(folder))
         manage(project, "migrate", "--verbosity", "0")
         count = len(ENGINES) * len(SERVERS) * RUNS
@@ -210,7 +225,7 @@ def print_table(results, notes):
     print()
     print(
         f"{REQUESTS} GETs /api/tasks/ from {CLIENTS} client threads, one token, {RATE}, "
-        f"{RUNS} runs; gunicorn on loopback; database sqlite; throttle store Redis"
+        f"{RUNS} runs; gunicorn on loopback; database PostgreSQL; throttle store Redis"
     )
     print(f"admitted (200), target {RATE.split('/')[0]} in every run")
     print()
