@@ -247,8 +247,13 @@ def create_venv(uv):
 
 
 def install_with_uv(uv):
-    """From the package cache alone first (fast, offline), then from the package index."""
-    command = [uv, "pip", "install", "--quiet", "--python", venv_python(), *requirements()]
+    """From the package cache alone first (fast, offline), then from the package index.
+
+    Bytecode is compiled at install (pip does it by default, uv does not): every test subprocess
+    would otherwise compile Django afresh wherever PYTHONDONTWRITEBYTECODE is set.
+    """
+    python = ["--python", venv_python(), "--compile-bytecode"]
+    command = [uv, "pip", "install", "--quiet", *python, *requirements()]
     offline = subprocess.run(
         [*command, "--offline"], cwd=PROJECT, capture_output=True, text=True, check=False
     )
