@@ -2,12 +2,10 @@
 title, the browser tests really running, and the Postman collection kept out of git."""
 
 import json
-import os
 import shutil
 
-import pytest
-
 from .conftest import TEMPLATE, run
+from .services import skip_or_fail
 
 TRICKY_NAME = 'Bob\'s "API" $HOME #1'
 TRICKY_DESCRIPTION = "Ünïcødé 任务 'quoted' \\ $PATH 🚀"
@@ -35,8 +33,8 @@ def test_postman_collection_is_git_ignored(bake):
 
 
 def test_browser_tests_of_the_generated_suite_run_rather_than_skip(bake):
-    if not shutil.which("chromium") and os.environ.get("REQUIRE_SERVICES") != "1":
-        pytest.skip("no chromium on this machine (.ci/run installs it)")
+    if not shutil.which("chromium"):
+        skip_or_fail("no chromium on this machine (.ci/run installs it)")
     project = bake()
 
     result = run(project, "-m", "pytest", "-q", "-rs", "tests/test_browser.py")

@@ -33,6 +33,7 @@ from .conftest import (
     run,
     running_server,
 )
+from .services import postgres
 
 STEPS = [
     "write_env_file",
@@ -372,21 +373,9 @@ def test_ctrl_c_mid_install_leaves_a_project_the_printed_command_completes(bake,
 # --- PostgreSQL: the database is created when the server answers ------------------------------
 
 
-def postgres_or_skip():
-    psycopg = pytest.importorskip("psycopg")
-    try:
-        return psycopg.connect(
-            "postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True, connect_timeout=3
-        )
-    except psycopg.OperationalError as error:
-        if os.environ.get("REQUIRE_SERVICES") == "1":
-            pytest.fail(f"PostgreSQL is required (REQUIRE_SERVICES=1): {error}")
-        pytest.skip(f"PostgreSQL does not answer at 127.0.0.1:5432: {error}")
-
-
 def test_missing_postgresql_database_is_created_then_migrated(bake, capfd, tmp_path):
     name = f"hook_{tmp_path.name.lower().replace('-', '_')}"[:60]
-    with postgres_or_skip() as admin:
+    with postgres() as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
         try:
             project = bake(database="postgresql", project_slug=name)

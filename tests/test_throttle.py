@@ -1,16 +1,14 @@
 """The cache answer and the throttle rates arrive in the baked project, and are enforced there."""
 
 import json
-import os
 import re
-import socket
 import subprocess
 import sys
 
-import pytest
 import redis
 
-from .conftest import project_env, run
+from .conftest import free_port, project_env, run
+from .services import skip_or_fail
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
@@ -24,15 +22,7 @@ def require_redis():
     try:
         redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.5).ping()
     except redis.RedisError:
-        if os.environ.get("REQUIRE_SERVICES") == "1":
-            pytest.fail(f"Redis does not answer at {REDIS_URL} (REQUIRE_SERVICES=1)")
-        pytest.skip(f"Redis does not answer at {REDIS_URL}")
-
-
-def closed_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+        skip_or_fail(f"Redis does not answer at {REDIS_URL}")
 
 
 def shell(project, script, **env):
@@ -110,7 +100,8 @@ def test_redis_bake_suite_passes_against_the_real_redis(bake):
 def test_with_redis_unreachable_the_api_serves_and_health_says_so(bake):
     project = bake(cache="redis")
 
-    answer = shell(project, HEALTH, REDIS_URL=f"redis://127.0.0.1:{closed_port()}/0")
+    # A free port: nothing listens there.
+    answer = shell(project, HEALTH, REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")
 
     assert answer["status"] == 200
     assert answer["body"] == {

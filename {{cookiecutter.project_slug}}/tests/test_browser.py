@@ -19,6 +19,8 @@ from knox.models import AuthToken
 
 from tasks.models import Task
 
+from .conftest import skip_or_fail
+
 BROWSER = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 LAUNCH_ARGS = [
     "--no-sandbox",
@@ -42,12 +44,6 @@ async ([url, token]) => {
 """
 
 
-def missing(reason):
-    if os.environ.get("REQUIRE_SERVICES") == "1":
-        pytest.fail(f"{reason} (REQUIRE_SERVICES=1: a missing browser is a failure)")
-    pytest.skip(reason)
-
-
 @pytest.fixture
 def browser_page():
     """A page in a fresh headless chromium profile; its requests and console errors are recorded.
@@ -58,9 +54,9 @@ def browser_page():
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        missing("Playwright for Python is not installed (pip install the test extra)")
+        skip_or_fail("Playwright for Python is not installed (pip install the test extra)")
     if not shutil.which(BROWSER):
-        missing(f"no browser at {BROWSER} (apt-get install chromium)")
+        skip_or_fail(f"no browser at {BROWSER} (apt-get install chromium)")
     with tempfile.TemporaryDirectory() as profile, sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
             profile, executable_path=BROWSER, headless=True, args=LAUNCH_ARGS
