@@ -1,7 +1,7 @@
 """Turn the rendered files into a running, tested API: hand over to the project's setup script.
 
-The steps (write_env_file, set_up_environment, migrate, create_api_users, run_test_suite,
-print_next_steps) live in the generated `scripts/setup.py`, a plain script the user can run again
+The steps (write_env_file, set_up_environment, migrate, create_api_users,
+export_postman_collection, run_test_suite, print_next_steps) live in the generated `scripts/setup.py`, a plain script the user can run again
 with the command it prints: it keeps what is done and completes the rest. This hook only turns the
 answers into that command and runs it.
 

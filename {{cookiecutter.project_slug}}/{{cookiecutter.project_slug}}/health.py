@@ -36,11 +36,19 @@ def database_answers():
     responses={
         200: inline_serializer(
             "Health",
-            {"status": serializers.CharField(), "database": serializers.CharField()},
+            {
+                "status": serializers.ChoiceField(["ok", "degraded"]),
+                "database": serializers.CharField(),
+                "throttle_store": serializers.ChoiceField(["ok", "unavailable"]),
+            },
         ),
         503: inline_serializer(
             "HealthDown",
-            {"error": serializers.CharField(), "database": serializers.CharField()},
+            {
+                "error": serializers.CharField(),
+                "database": serializers.CharField(),
+                "throttle_store": serializers.ChoiceField(["ok", "unavailable"]),
+            },
         ),
     },
     tags=["health"],

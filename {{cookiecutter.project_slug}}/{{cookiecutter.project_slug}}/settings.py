@@ -117,6 +117,11 @@ else:
     }
 
 # --- Throttling (see throttling.py and throttle_store.py) --------------------------------------
+# Rates: N/second|minute|hour|day (or N/s|m|h|d).
+THROTTLE_USER_RATE = env.str("THROTTLE_USER_RATE", default="100/minute")
+THROTTLE_ANON_RATE = env.str("THROTTLE_ANON_RATE", default="50/minute")
+# Token and register, per client IP and per username: strict, passwords are guessed here.
+THROTTLE_LOGIN_RATE = env.str("THROTTLE_LOGIN_RATE", default="5/minute")
 # Proxies in front of the app that append to X-Forwarded-For; 0 trusts no proxy header.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 # The `limits` storage: Redis shared by every worker, else this process's memory.
@@ -152,9 +157,6 @@ REST_KNOX = {
 }
 
 # --- Django REST Framework --------------------------------------------------------------------
-THROTTLE_USER_RATE = env.str("THROTTLE_USER_RATE", default="100/minute")
-THROTTLE_ANON_RATE = env.str("THROTTLE_ANON_RATE", default="50/minute")
-
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.TokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -169,8 +171,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "user": THROTTLE_USER_RATE,
         "anon": THROTTLE_ANON_RATE,
-        # Token and register, per client IP and per username: strict, passwords are guessed here.
-        "login": env.str("THROTTLE_LOGIN_RATE", default="5/minute"),
+        "login": THROTTLE_LOGIN_RATE,
     },
 }
 
