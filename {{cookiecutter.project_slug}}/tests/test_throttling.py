@@ -7,7 +7,9 @@ import sys
 import threading
 
 import pytest
+import redis
 from django.core.exceptions import ImproperlyConfigured
+from limits.strategies import MovingWindowRateLimiter
 
 from .conftest import PASSWORD, project_module
 
@@ -330,6 +332,12 @@ def admitted_by_threads(store, rate, threads=8, per_thread=40):
     return sum(admitted)
 
 
+def remaining_in_redis(store, rate, *identifiers):
+    """A budget's remaining count as Redis holds it, read by limits itself (not by our store)."""
+    limiter = MovingWindowRateLimiter(store.shared.storage)
+    return limiter.get_window_stats(parse_rate(rate), *identifiers).remaining
+
+
 @pytest.fixture
 def frequent_thread_switches():
     """Switch threads as often as the interpreter can, to provoke races."""
@@ -346,6 +354,36 @@ def test_memory_store_admits_exactly_the_rate_from_many_threads(frequent_thread_
     ]
 
     assert counts == [100] * 10
+
+
+def test_memory_store_starts_no_thread_per_request(monkeypatch):
+    store = store_module.ThrottleStore("memory://", "t")
+    store.local.storage.timer.cancel()  # the one sweep limits schedules when it is made
+    store.local.storage.timer.join()
+    started = []
+    start = threading.Thread.start
+
+    def record_start(thread):
+        started.append(thread)
+        start(thread)
+
+    monkeypatch.setattr(threading.Thread, "start", record_start)
+    admitted = [store.hit(parse_rate("100/minute"), "threads", "key")[0] for _ in range(20)]
+
+    assert admitted == [True] * 20
+    assert started == []
+
+
+def test_memory_store_forgets_requests_that_left_the_window(clock):
+    store = store_module.ThrottleStore("memory://", "t")
+    item = parse_rate("100/minute")
+    for _ in range(10):
+        store.hit(item, "sweep", "old")
+    clock.advance(61)
+
+    store.hit(item, "sweep", "new")
+
+    assert sum(len(entries) for entries in store.local.storage.events.values()) == 1
 
 
 def test_first_requests_from_many_threads_share_one_store(settings, redis_down):
@@ -372,6 +410,7 @@ def test_first_requests_from_many_threads_share_one_store(settings, redis_down):
 
 def test_redis_store_admits_exactly_the_rate_from_many_threads(redis_store):
     assert admitted_by_threads(redis_store, "100/minute") == 100
+    assert remaining_in_redis(redis_store, "100/minute", "exactness", "key") == 0
 
 
 def test_workers_sharing_redis_share_one_budget(redis_store, settings):
@@ -384,6 +423,59 @@ def test_workers_sharing_redis_share_one_budget(redis_store, settings):
     admitted = [workers[n % 3].hit(item, "shared", "key")[0] for n in range(30)]
 
     assert sum(admitted) == 10
+    assert remaining_in_redis(workers[0], "10/minute", "shared", "key") == 0
+
+
+def test_redis_store_counts_each_request_in_one_round_trip(redis_store, monkeypatch):
+    sent = []
+    send = redis.connection.AbstractConnection.send_packed_command
+
+    def record_send(connection, command, *args, **kwargs):
+        sent.append(command)
+        return send(connection, command, *args, **kwargs)
+
+    monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command", record_send)
+    hits = [redis_store.hit(parse_rate("2/minute"), "trips", "key")[:2] for _ in range(3)]
+
+    assert hits == [(True, 1), (True, 0), (False, 0)]
+    assert len(sent) == 3
+    assert remaining_in_redis(redis_store, "2/minute", "trips", "key") == 0
+
+
+def test_redis_store_reports_the_window_as_limits_reads_it(redis_store, clock):
+    item = parse_rate("3/minute")
+    hits = []
+    for step in (0, 20, 15, 10):
+        clock.advance(step)
+        hits.append(redis_store.hit(item, "stats", "key"))
+    reset_at, remaining = MovingWindowRateLimiter(redis_store.shared.storage).get_window_stats(
+        item, "stats", "key"
+    )
+
+    assert [admitted for admitted, _, _ in hits] == [True, True, True, False]
+    assert hits[-1][1:] == (remaining, pytest.approx(reset_at))
+    assert reset_at == pytest.approx(clock.now - 45 + 60)
+
+
+@pytest.mark.parametrize("forgotten", ["both scripts", "acquire", "window"])
+def test_redis_store_counts_each_request_once_after_redis_forgets_its_scripts(
+    redis_store, forgotten
+):
+    """Redis drops loaded scripts on a restart or `SCRIPT FLUSH` (other clients of a shared
+    Redis reload theirs the same way: redis-py's Script does)."""
+    item = parse_rate("5/minute")
+    before = [redis_store.hit(item, "flush", "key")[:2] for _ in range(2)]
+    connection = redis_store.shared.storage.get_connection()
+    connection.script_flush()
+    if forgotten == "acquire":
+        connection.script_load(redis_store.shared.window.script)
+    if forgotten == "window":
+        connection.script_load(redis_store.shared.acquire.script)
+
+    after = [redis_store.hit(item, "flush", "key")[:2] for _ in range(4)]
+
+    assert before + after == [(True, 4), (True, 3), (True, 2), (True, 1), (True, 0), (False, 0)]
+    assert remaining_in_redis(redis_store, "5/minute", "flush", "key") == 0
 
 
 def test_api_throttles_through_redis(redis_store, rates, alice_client, api_client):
