@@ -11,12 +11,15 @@ says exactly when the next slot frees (Retry-After). A fixed window admits up to
 around a window boundary; limits' sliding-window counter is an estimate. The cost, one timestamp
 per admitted request per key (trimmed to the rate), is small for per-minute rates of hundreds.
 
-Cost per counted request: one Redis round trip. limits' `hit` and `get_window_stats` make one
-each, and on a busy host every round trip is a wait for Redis to be scheduled and for the worker
-to be scheduled back (measured: two of them cost 17-20% of list throughput), so `RedisWindow`
-sends limits' two scripts together. In memory, limits restarts a timer thread to sweep expired
-entries whenever the last one finished (a thread per few requests under load); `MemoryWindow`
-sweeps in the calling thread instead, once a second.
+Cost: one Redis round trip per counted request, the least a budget shared exactly by every
+process can take (each admission must see every other process's hits). limits' `hit` and
+`get_window_stats` take one each, so `RedisWindow` sends limits' two scripts together. With
+Redis on a busy host, a round trip is a wait for Redis to be scheduled and for the worker to be
+scheduled back: on 2 CPUs shared by wrk, PostgreSQL, Redis and 2 sync workers, one costs about
+what a bare PING per request does, 10-15% of list throughput (limits' two calls: 15-20%). In
+memory, limits starts a timer thread to sweep expired entries whenever the last one has
+finished, a thread every few requests under load (5% of list throughput there);
+`SerialMemoryStorage` sweeps in the calling thread instead.
 
 Redis unavailable: the API keeps serving, and counts in this process's memory meanwhile (each
 worker then enforces the rate on its own: degraded, never unthrottled). It logs one error, tries
@@ -104,9 +107,10 @@ class RedisWindow:
     `acquire_moving_window` for `hit`, then `moving_window` for `get_window_stats`: two round
     trips. This sends the same two scripts of that storage, with the keys and arguments its
     `acquire_entry` and `get_moving_window` pass, in one pipeline (not a transaction: each
-    script is atomic, and the count is the first one's). Redis forgets loaded scripts when it
-    restarts or is told `SCRIPT FLUSH`: a script Redis does not know is run again through
-    limits' own `Script` object, which loads it, and was never run, so it is never counted twice.
+    script is atomic, and the count is the first one's), by hash: redis-py's pipeline would ask
+    `SCRIPT EXISTS` first for `Script` objects, another round trip. Redis forgets its scripts
+    when it restarts or is told `SCRIPT FLUSH`; a script it did not know did not run, and is run
+    again through limits' own `Script` object, which loads it: no request is counted twice.
     """
 
     def __init__(self, uri, key_prefix):
@@ -142,7 +146,7 @@ class RedisWindow:
         for reply in (acquired, window):
             if isinstance(reply, Exception):
                 raise StorageError(reply)
-        if not window:  # no request in the window (only when this one was refused)
+        if not window:  # an empty window, read as limits reads it
             return bool(acquired), item.amount, now + expiry
         oldest, count = window
         return bool(acquired), item.amount - int(count), float(oldest) + expiry
