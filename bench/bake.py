@@ -3,7 +3,8 @@
 Runs `cookiecutter --no-input` with the default answers (`setup: venv`, `run_tests: yes`) several
 times, each into a fresh folder, after one untimed warm-up bake that fills the package cache. Prints
 each step's time per run and the median, side by side, then the bundled suite alone (run again in
-the last baked project), against the targets: the whole bake <= 20 s, the suite <= 10 s.
+the last baked project), against the targets: the whole bake <= 20 s, the suite <= 10 s. The suite
+runs in parallel by default (pytest-xdist); `suite, -n 0` is the same suite in one process.
 
     python3 bench/bake.py [--runs 5]
 
@@ -68,10 +69,10 @@ def bake(template, folder):
     return folder / "task_manager", times
 
 
-def time_suite(project):
+def time_suite(project, *options):
     started = time.perf_counter()
     result = subprocess.run(
-        [str(project / ".venv" / "bin" / "python"), "-m", "pytest", "-q"],
+        [str(project / ".venv" / "bin" / "python"), "-m", "pytest", "-q", *options],
         cwd=project,
         capture_output=True,
         text=True,
@@ -106,7 +107,11 @@ def main():
             if len(results) == runs:
                 break
         runs = len(results)
-        suite = [time_suite(project) for _ in range(runs)]
+        # The suite as it runs by default (in parallel), and in one process for comparison.
+        suite, serial = [], []
+        for _ in range(runs):
+            suite.append(time_suite(project))
+            serial.append(time_suite(project, "-n", "0"))
 
     load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
     print(f"default bake (setup=venv, run_tests=yes), {runs} runs, warm package cache")
@@ -114,7 +119,7 @@ def main():
     header = "".join(f"{f'run {i + 1}':>9}" for i in range(runs))
     print(f"{'step':<14}{header}{'median':>9}{'target':>9}")
     rows = [(row, [times[row] for times in results]) for row in ROWS]
-    for row, values in [*rows, ("suite alone", suite)]:
+    for row, values in [*rows, ("suite alone", suite), ("suite, -n 0", serial)]:
         median = statistics.median(values)
         target = TARGETS.get(row)
         verdict = ""

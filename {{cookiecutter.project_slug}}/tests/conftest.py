@@ -1,3 +1,4 @@
+import gc
 import logging.config
 import os
 import time
@@ -32,6 +33,12 @@ def redis_answers(url):
         return redis.Redis.from_url(url, socket_connect_timeout=0.5).ping()
     except redis.RedisError:
         return False
+
+
+def pytest_collection_finish(session):
+    """Everything imported by now lives until the end: the garbage collector need not scan it
+    again on every pass (pytest collects several times at exit: half a second saved)."""
+    gc.freeze()
 
 
 def skip_or_fail(reason):

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.conf import settings as django_settings
 from django.contrib.staticfiles import finders
+from rest_framework.test import APIClient
 
 pytestmark = pytest.mark.django_db
 
@@ -33,9 +34,10 @@ def links_of(html):
     return parser.links
 
 
-@pytest.fixture
-def schema(api_client):
-    response = api_client.get(SCHEMA)
+@pytest.fixture(scope="module")
+def schema():
+    """The served schema, fetched once for this module: generating it is the slow part."""
+    response = APIClient().get(SCHEMA)
     assert response.status_code == 200
     return response.json()
 

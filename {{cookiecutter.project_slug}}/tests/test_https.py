@@ -1,11 +1,10 @@
 """HTTPS: redirect, HSTS, secure cookies, framing and referrer headers, proxy header trust."""
 
+import importlib.util
 import os
-import subprocess
-import sys
 
 import pytest
-from django.conf import settings
+from django.conf import global_settings
 from django.contrib.auth import get_user_model
 from django.test import Client
 
@@ -58,44 +57,40 @@ def test_cookies_are_secure_and_http_only():
         assert cookie["httponly"] is True
 
 
-PROXY_PROBE = """
-import django
-django.setup()
-from django.test import Client
-client = Client(HTTP_HOST="localhost")
-forwarded = client.get("/api/no-such-route/", HTTP_X_FORWARDED_PROTO="https")
-plain = client.get("/api/no-such-route/")
-print(forwarded.status_code, plain.status_code)
-"""
+@pytest.fixture
+def settings_from_environment(monkeypatch, settings):
+    """`settings_from_environment(TRUSTED_PROXY_COUNT="1")`: settings.py evaluated again with
+    these environment variables; the HTTPS settings it derives replace this test's."""
+
+    def evaluate(**variables):
+        for name, value in variables.items():
+            monkeypatch.setenv(name, value)
+        spec = importlib.util.find_spec(os.environ["DJANGO_SETTINGS_MODULE"])
+        fresh = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(fresh)
+        for name in ("SECURE_SSL_REDIRECT", "SECURE_PROXY_SSL_HEADER"):
+            setattr(settings, name, getattr(fresh, name, getattr(global_settings, name)))
+
+    return evaluate
 
 
-def status_codes_with(trusted_proxy_count):
-    """Statuses (with X-Forwarded-Proto: https, without) when SSL redirect is on."""
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": os.environ.get(
-            "DJANGO_SETTINGS_MODULE", f"{settings.PROJECT_PACKAGE}.settings"
-        ),
-        "DJANGO_SECURE_SSL_REDIRECT": "true",
-        "TRUSTED_PROXY_COUNT": str(trusted_proxy_count),
-        "LOG_DESTINATION": "console",
-    }
-    result = subprocess.run(  # noqa: S603 - our interpreter, our fixed script
-        [sys.executable, "-c", PROXY_PROBE],
-        cwd=settings.BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    return result.stdout.split()
+def statuses_with_and_without_forwarded_proto():
+    """Statuses of a plain HTTP request that says `X-Forwarded-Proto: https`, and of one that
+    does not."""
+    client = Client()
+    forwarded = client.get("/api/no-such-route/", HTTP_X_FORWARDED_PROTO="https")
+    plain = client.get("/api/no-such-route/")
+    return [forwarded.status_code, plain.status_code]
 
 
-def test_forwarded_proto_is_ignored_without_trusted_proxies():
+def test_forwarded_proto_is_ignored_without_trusted_proxies(settings_from_environment):
+    settings_from_environment(DJANGO_SECURE_SSL_REDIRECT="true", TRUSTED_PROXY_COUNT="0")
+
     # Plain HTTP with a client-sent X-Forwarded-Proto is still plain HTTP: redirected.
-    assert status_codes_with(trusted_proxy_count=0) == ["301", "301"]
+    assert statuses_with_and_without_forwarded_proto() == [301, 301]
 
 
-def test_forwarded_proto_is_trusted_behind_a_declared_proxy():
-    assert status_codes_with(trusted_proxy_count=1) == ["404", "301"]
+def test_forwarded_proto_is_trusted_behind_a_declared_proxy(settings_from_environment):
+    settings_from_environment(DJANGO_SECURE_SSL_REDIRECT="true", TRUSTED_PROXY_COUNT="1")
+
+    assert statuses_with_and_without_forwarded_proto() == [404, 301]
