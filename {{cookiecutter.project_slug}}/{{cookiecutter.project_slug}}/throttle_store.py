@@ -15,9 +15,9 @@ Cost: one Redis round trip per counted request, the least a budget shared exactl
 process can take (each admission must see every other process's hits). limits' `hit` and
 `get_window_stats` take one each, so `RedisWindow` sends limits' two scripts together. With
 Redis on a busy host, a round trip is a wait for Redis to be scheduled and for the worker to be
-scheduled back: on 2 CPUs shared by wrk, PostgreSQL, Redis and 2 sync workers, one costs about
-what a bare PING per request does, 10-15% of list throughput (limits' two calls: 15-20%). In
-memory, limits starts a timer thread to sweep expired entries whenever the last one has
+scheduled back: on 2 CPUs shared by wrk, PostgreSQL, Redis and 2 sync workers, a bare PING per
+request costs 10% of list throughput, this throttle 15-18% in all (limits' two calls: 17-20%).
+In memory, limits starts a timer thread to sweep expired entries whenever the last one has
 finished, a thread every few requests under load (5% of list throughput there);
 `SerialMemoryStorage` sweeps in the calling thread instead.
 
