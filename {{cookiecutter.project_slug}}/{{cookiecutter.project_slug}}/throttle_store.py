@@ -31,7 +31,7 @@ import logging
 import threading
 import time
 
-import redis
+import redis  # at startup too: limits, importing it lazily, read a half-imported module
 from django.conf import settings
 from limits.errors import StorageError
 from limits.storage import MemoryStorage, storage_from_string
