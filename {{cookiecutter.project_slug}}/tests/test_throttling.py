@@ -5,6 +5,7 @@ import re
 import socket
 import sys
 import threading
+import uuid
 
 import pytest
 import redis
@@ -459,23 +460,24 @@ def test_redis_store_reports_the_window_as_limits_reads_it(redis_store, clock):
 
 @pytest.mark.parametrize("forgotten", ["both scripts", "acquire", "window"])
 def test_redis_store_counts_each_request_once_after_redis_forgets_its_scripts(
-    redis_store, forgotten
+    redis_store, monkeypatch, forgotten
 ):
-    """Redis drops loaded scripts on a restart or `SCRIPT FLUSH` (other clients of a shared
-    Redis reload theirs the same way: redis-py's Script does)."""
+    """Redis drops its loaded scripts on a restart or `SCRIPT FLUSH`. The store then sends a
+    hash Redis does not know: here, the same script under a hash Redis has never seen (a flush
+    would make every other client of a shared Redis reload theirs)."""
     item = parse_rate("5/minute")
-    before = [redis_store.hit(item, "flush", "key")[:2] for _ in range(2)]
+    before = [redis_store.hit(item, "forgotten", "key")[:2] for _ in range(2)]
     connection = redis_store.shared.storage.get_connection()
-    connection.script_flush()
-    if forgotten == "acquire":
-        connection.script_load(redis_store.shared.window.script)
-    if forgotten == "window":
-        connection.script_load(redis_store.shared.acquire.script)
+    for name in ("acquire", "window"):
+        if forgotten in (name, "both scripts"):
+            script = getattr(redis_store.shared, name).script  # bytes, as redis-py keeps it
+            unseen = script + f"\n-- {uuid.uuid4().hex}".encode()
+            monkeypatch.setattr(redis_store.shared, name, connection.register_script(unseen))
 
-    after = [redis_store.hit(item, "flush", "key")[:2] for _ in range(4)]
+    after = [redis_store.hit(item, "forgotten", "key")[:2] for _ in range(4)]
 
     assert before + after == [(True, 4), (True, 3), (True, 2), (True, 1), (True, 0), (False, 0)]
-    assert remaining_in_redis(redis_store, "5/minute", "flush", "key") == 0
+    assert remaining_in_redis(redis_store, "5/minute", "forgotten", "key") == 0
 
 
 def test_api_throttles_through_redis(redis_store, rates, alice_client, api_client):
