@@ -5,11 +5,10 @@ import json
 import re
 import shutil
 import subprocess
-import sys
 
 import pytest
 
-from .conftest import LOCAL_CLUTTER, project_env, run
+from .conftest import LOCAL_CLUTTER, run
 
 pytest.importorskip("cruft", reason="cruft is in requirements-dev.txt")
 
@@ -23,17 +22,7 @@ def git(folder, *args):
 
 
 def cruft(folder, *args):
-    result = subprocess.run(
-        [sys.executable, "-m", "cruft", *args],
-        cwd=folder,
-        env=project_env(),
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result
+    return run(folder, "-m", "cruft", *args)
 
 
 @pytest.fixture
