@@ -437,16 +437,10 @@ def main():
                 cpu[server.label].append(1000 * used / max(requests, 1))
                 refused[server.label] += bad
 
-        queries = {
-            servers[0].label: count_queries(TUTORIAL, tutorial_env, "tutorial", "/bare/"),
-            servers[1].label: count_queries(TUTORIAL, tutorial_env, "tutorial", "/api/tasks/"),
-            servers[2].label: count_queries(project, generated_env, "generated", "/api/tasks/"),
-            servers[3].label: count_queries(project, unthrottled_env, "generated", "/api/tasks/"),
-        }
-        if use_redis:
-            queries[servers[4].label] = count_queries(
-                project, memory_env, "generated", "/api/tasks/"
-            )
+        queries = {}
+        for server in servers:
+            kind = "tutorial" if server.cwd == TUTORIAL else "generated"
+            queries[server.label] = count_queries(server.cwd, server.env, kind, server.path)
         report(servers, rates, cpu, refused, queries)
 
 
