@@ -18,12 +18,13 @@ ANSWERS = json.loads(r"""{{ cookiecutter | tojson }}""")
 # This rendered copy holds every answer; cookiecutter leaves it in its temp folder otherwise.
 os.remove(__file__)
 
-# Module names the generated project imports or defines: a slug equal to one would shadow it.
-RESERVED_SLUGS = {
-    "accounts", "api", "asgiref", "cache", "config", "conftest", "corsheaders", "django",
-    "drf_spectacular", "drf_spectacular_sidecar", "environ", "gunicorn", "knox", "limits",
-    "logging", "manage", "psycopg", "pytest", "redis", "rest_framework", "secrets", "site",
-    "static", "tasks", "test", "tests", "typing", "whitenoise",
+# The slug names the project's distribution: one of its own dependencies' names would make it
+# uninstallable (`pip install -e .`). tests/test_pins.py keeps this equal to pyproject.toml.
+DEPENDENCY_NAMES = {
+    "django", "djangorestframework", "django_rest_knox", "django_environ", "django_cors_headers",
+    "limits", "redis", "gunicorn", "whitenoise", "psycopg", "drf_spectacular",
+    "drf_spectacular_sidecar", "pytest", "pytest_django", "pytest_xdist", "ruff", "schemathesis",
+    "playwright",
 }  # fmt: skip
 
 RATE = r"[1-9][0-9]{0,8}/(second|minute|hour|day|s|m|h|d)"
@@ -53,8 +54,7 @@ def valid_slug(value):
         value.isidentifier()
         and value.isascii()
         and not keyword.iskeyword(value)
-        and value not in RESERVED_SLUGS
-        and value not in sys.stdlib_module_names
+        and value not in DEPENDENCY_NAMES
         and not value.startswith("_")
         and value == value.lower()
     )
@@ -95,8 +95,8 @@ VALIDATORS = [
         "project_slug",
         valid_slug,
         (
-            "a lowercase Python identifier that is not a keyword and does not shadow a "
-            f"standard-library module or one the project imports ({', '.join(sorted(RESERVED_SLUGS))})"
+            "a lowercase Python identifier (letters, digits, underscores; not a keyword) that is "
+            "not the name of one of the project's dependencies"
         ),
     ),
     ("description", one_line, "text on one line"),

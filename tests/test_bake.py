@@ -36,7 +36,13 @@ def test_default_bake_has_the_expected_layout(bake):
     assert project.name == "task_manager"
     for name in ["manage.py", "pyproject.toml", ".gitignore", ".env", ".env.example", "README.md"]:
         assert (project / name).is_file(), name
-    assert (project / "task_manager" / "settings.py").is_file()
+    for package in ["config", "api_layer", "accounts", "tasks"]:
+        assert (project / package / "__init__.py").is_file(), package
+    assert sorted(path.name for path in (project / "config").glob("*.py")) == [
+        "__init__.py", "asgi.py", "settings.py", "urls.py", "wsgi.py"
+    ]  # fmt: skip
+    for app in ["api_layer", "accounts", "tasks"]:
+        assert list((project / app / "tests").glob("test_*.py")), f"{app} has no tests of its own"
     assert (project / "tasks" / "migrations" / "0001_initial.py").is_file()
 
 
@@ -141,14 +147,37 @@ def test_hooks_leave_no_rendered_copy_with_the_answers(template, tmp_path, monke
     assert leftovers == []
 
 
-def test_non_default_slug_names_the_settings_package(bake):
-    project = bake(project_name="Acme Planner", project_slug="acme_api")
+def python_files(project):
+    """{relative path: text} of every Python file in a baked project."""
+    return {
+        str(path.relative_to(project)): path.read_text(encoding="utf-8")
+        for path in sorted(project.rglob("*.py"))
+        if not set(LOCAL_STATE) & set(path.parts)
+    }
 
-    assert project.name == "acme_api"
-    assert (project / "acme_api" / "settings.py").is_file()
-    assert (
-        'DJANGO_SETTINGS_MODULE = "acme_api.settings"' in (project / "pyproject.toml").read_text()
-    )
+
+def test_the_slug_names_no_python_file_or_import(bake):
+    """The slug names the folder, distribution, database and image: no Python code uses it."""
+    default = bake()
+    other = bake(project_name="Acme Planner", project_slug="acme_api")
+
+    assert other.name == "acme_api"
+    assert python_files(default) == python_files(other)
+    for project, slug in [(default, "task_manager"), (other, "acme_api")]:
+        naming = [name for name, text in python_files(project).items() if slug in text]
+        assert naming == [], f"{slug} named in {naming}"
+    pyproject = (other / "pyproject.toml").read_text()
+    assert 'name = "acme_api"' in pyproject
+    assert 'DJANGO_SETTINGS_MODULE = "config.settings"' in pyproject
+    assert "THROTTLE_KEY_PREFIX=acme_api-throttle" in (other / ".env").read_text()
+    run(other, "manage.py", "check")
+
+
+@pytest.mark.parametrize("slug", ["config", "tasks", "api_layer", "json", "test"])
+def test_a_slug_equal_to_a_module_name_shadows_nothing(bake, slug):
+    project = bake(project_slug=slug)
+
+    assert project.name == slug
     run(project, "manage.py", "check")
 
 

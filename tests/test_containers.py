@@ -37,7 +37,7 @@ def test_dockerfile_builds_a_slim_non_root_image_with_collected_static_files(bak
     assert user not in ("root", "0") and kinds.index("USER") < kinds.index("CMD")
     assert [args for kind, args in steps if kind == "RUN" and "collectstatic --noinput" in args]
     cmd = [args for kind, args in steps if kind == "CMD"][-1]
-    assert '"gunicorn"' in cmd and '"task_manager.wsgi"' in cmd
+    assert '"gunicorn"' in cmd and '"config.wsgi"' in cmd
 
 
 def test_no_secret_is_baked_into_the_image(bake):

@@ -37,7 +37,7 @@ def test_browser_tests_of_the_generated_suite_run_rather_than_skip(bake):
         skip_or_fail("no chromium on this machine (.ci/run installs it)")
     project = bake()
 
-    result = run(project, "-m", "pytest", "-q", "-rs", "tests/test_browser.py")
+    result = run(project, "-m", "pytest", "-q", "-rs", "api_layer/tests/test_browser.py")
 
     summary = result.stdout.strip().splitlines()[-1]
     assert "passed" in summary and "skipped" not in summary, result.stdout

@@ -34,7 +34,7 @@ print(json.dumps(answers))
 
 
 def probe(project):
-    settings_module = f"{project.name}.settings"
+    settings_module = "config.settings"
     result = run(project, "-c", PROBE, env={"DJANGO_SETTINGS_MODULE": settings_module})
     return json.loads(result.stdout.strip().splitlines()[-1]), result
 

@@ -44,3 +44,16 @@ def test_requirements_dev_pins_match_the_generated_project():
     missing = sorted(set(generated_pins()) - set(dev))
     assert differing == {}
     assert missing == []
+
+
+def hook_dependency_names():
+    """DEPENDENCY_NAMES of the pre-generation hook, read without running the hook."""
+    source = (TEMPLATE / "hooks" / "pre_gen_project.py").read_text()
+    block = re.search(r"DEPENDENCY_NAMES = \{(.*?)\}", source, re.DOTALL)[1]
+    return set(re.findall(r'"([\w-]+)"', block))
+
+
+def test_hook_refuses_every_dependency_name_as_a_slug():
+    distributions = {re.sub(r"[-_.]+", "_", name) for name in generated_pins()}
+
+    assert hook_dependency_names() == distributions

@@ -319,10 +319,10 @@ def test_unreachable_postgresql_is_reported_with_what_to_run_later(bake, capfd, 
 def test_failing_bundled_test_is_reported_and_the_project_kept(
     template, tmp_path, capfd, monkeypatch
 ):
-    monkeypatch.setenv("PYTEST_ADDOPTS", "tests/test_zz_broken.py")  # only the broken test runs
+    monkeypatch.setenv("PYTEST_ADDOPTS", "tasks/tests/test_zz_broken.py")  # only the broken test runs
     broken = tmp_path / "broken-template"
     shutil.copytree(template, broken, ignore=LOCAL_CLUTTER)
-    (broken / "{{cookiecutter.project_slug}}" / "tests" / "test_zz_broken.py").write_text(
+    (broken / "{{cookiecutter.project_slug}}" / "tasks" / "tests" / "test_zz_broken.py").write_text(
         "def test_broken():\n    assert 1 + 1 == 3\n"
     )
 

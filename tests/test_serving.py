@@ -29,7 +29,7 @@ def gunicorn(project, **env):
         "GUNICORN_BIND": f"fd://{listener.fileno()}",
     }
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", f"{project.name}.wsgi"],
+        [sys.executable, "-m", "gunicorn", "config.wsgi"],
         cwd=project,
         env=env,
         pass_fds=[listener.fileno()],

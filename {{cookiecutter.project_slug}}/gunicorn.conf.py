@@ -1,6 +1,6 @@
 """gunicorn settings, read from the environment (then `.env`), like the Django settings.
 
-Run: `gunicorn <package>.wsgi` from this folder (gunicorn loads ./gunicorn.conf.py itself).
+Run: `gunicorn config.wsgi` from this folder (gunicorn loads ./gunicorn.conf.py itself).
 
 WEB_CONCURRENCY worker processes with GUNICORN_THREADS threads each (more than one thread makes
 them threaded `gthread` workers). With several workers, use PostgreSQL and Redis: SQLite

@@ -10,6 +10,7 @@ is what makes them pile up. knox's lookup, SHA-512 digest and constant-time comp
 """
 
 from django.utils import timezone
+from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
 from knox.auth import TokenAuthentication as KnoxTokenAuthentication
 from knox.signals import token_expired
 
@@ -28,3 +29,10 @@ class TokenAuthentication(KnoxTokenAuthentication):
 def delete_expired_tokens(user):
     """Delete `user`'s expired tokens: one query, run when a token is issued."""
     user.auth_token_set.filter(expiry__lt=timezone.now()).delete()
+
+
+class TokenScheme(KnoxTokenScheme):
+    """The OpenAPI security scheme `knoxApiToken` (`Authorization: Token <key>`), from
+    drf-spectacular's own knox extension, for this subclass of knox's authentication."""
+
+    target_class = "accounts.authentication.TokenAuthentication"

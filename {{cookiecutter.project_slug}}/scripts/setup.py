@@ -320,8 +320,8 @@ def run(command, failure):
 def reason(output):
     """The line of a tool's output that says why: the last error line (and its root cause)."""
     lines = [line.strip() for line in output.strip().splitlines() if line.strip()] or ["?"]
-    errors = [line for line in lines if re.match(r"(error|\w+Error\b|fatal)", line, re.I)]
-    causes = [line for line in lines if re.match(r"(caused by|cause):", line, re.I)]
+    errors = [line for line in lines if re.match(r"(error|\w+Error\b|fatal)", line, re.IGNORECASE)]
+    causes = [line for line in lines if re.match(r"(caused by|cause):", line, re.IGNORECASE)]
     why = (errors or lines)[-1]
     if causes:
         why += f" ({causes[-1].partition(':')[2].strip()})"

@@ -1,0 +1,144 @@
+import hashlib
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from knox.models import AuthToken
+
+from api_layer.testing import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+TASKS = "/api/tasks/"
+
+
+def test_register_creates_the_user_and_returns_a_working_token(api_client):
+    response = api_client.post(
+        "/api/auth/register/",
+        {"username": "carol", "password": "a-long-unusual-passphrase"},
+        format="json",
+    )
+
+    assert response.status_code == 201
+    body = response.json()
+    assert body["username"] == "carol"
+    assert (
+        get_user_model().objects.get(username="carol").check_password("a-long-unusual-passphrase")
+    )
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {body['token']}")
+    assert api_client.get(TASKS).status_code == 200
+
+
+@pytest.mark.parametrize("password", ["short", "password123", "12345678901", "carol-xyz"])
+def test_register_applies_djangos_password_validators(api_client, password):
+    response = api_client.post(
+        "/api/auth/register/", {"username": "carol", "password": password}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert "error" in response.json()
+    assert not get_user_model().objects.filter(username="carol").exists()
+
+
+def test_register_rejects_a_taken_username(api_client, alice):
+    response = api_client.post(
+        "/api/auth/register/",
+        {"username": "alice", "password": "a-long-unusual-passphrase"},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert list(response.json()["error"]) == ["username"]
+
+
+def test_token_endpoint_issues_a_working_token(api_client, alice):
+    response = api_client.post(
+        "/api/auth/token/", {"username": "alice", "password": PASSWORD}, format="json"
+    )
+
+    assert response.status_code == 200
+    token = response.json()["token"]
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert api_client.get(TASKS).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("username", "password"), [("alice", "wrong-password"), ("nobody", PASSWORD)]
+)
+def test_wrong_credentials_get_one_message(api_client, alice, username, password):
+    response = api_client.post(
+        "/api/auth/token/", {"username": username, "password": password}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "error": {"non_field_errors": ["Unable to log in with the credentials provided."]}
+    }
+
+
+def test_tokens_are_stored_hashed_never_in_plain_text(api_client, alice):
+    token = api_client.post(
+        "/api/auth/token/", {"username": "alice", "password": PASSWORD}, format="json"
+    ).json()["token"]
+
+    stored = AuthToken.objects.get(user=alice)
+    assert token not in stored.digest
+    assert stored.digest == hashlib.sha512(token.encode()).hexdigest()
+
+
+def test_logout_revokes_only_the_token_used(client_for, alice):
+    first, second = client_for(alice), client_for(alice)
+
+    assert first.post("/api/auth/logout/").status_code == 204
+
+    assert first.get(TASKS).status_code == 401
+    assert second.get(TASKS).status_code == 200
+
+
+def test_logoutall_revokes_every_token_of_the_caller(client_for, alice, bob):
+    first, second, bobs = client_for(alice), client_for(alice), client_for(bob)
+
+    assert first.post("/api/auth/logoutall/").status_code == 204
+
+    assert first.get(TASKS).status_code == 401
+    assert second.get(TASKS).status_code == 401
+    assert bobs.get(TASKS).status_code == 200
+
+
+def test_expired_token_is_401(client_for, alice):
+    client = client_for(alice)
+    AuthToken.objects.filter(user=alice).update(expiry=timezone.now() - timedelta(seconds=1))
+
+    response = client.get(TASKS)
+
+    assert response.status_code == 401
+    assert list(response.json()) == ["error"]
+
+
+def test_issued_tokens_expire_after_the_configured_ttl(api_client, alice, settings):
+    response = api_client.post(
+        "/api/auth/token/", {"username": "alice", "password": PASSWORD}, format="json"
+    )
+
+    expiry = AuthToken.objects.get(user=alice).expiry
+    expected = timezone.now() + settings.REST_KNOX["TOKEN_TTL"]
+    assert response.status_code == 200
+    assert abs((expiry - expected).total_seconds()) < 60
+
+
+@pytest.mark.parametrize(
+    "header", ["Token not-a-real-token", "Token ", "Bearer abc", "Token a b", "Basic YTpi"]
+)
+def test_invalid_credentials_are_401(api_client, alice, header):
+    api_client.credentials(HTTP_AUTHORIZATION=header)
+
+    response = api_client.get(TASKS)
+
+    assert response.status_code == 401
+    assert list(response.json()) == ["error"]
+
+
+@pytest.mark.parametrize("path", ["/api/auth/logout/", "/api/auth/logoutall/"])
+def test_logout_without_a_token_is_401(api_client, path):
+    assert api_client.post(path).status_code == 401

@@ -1,0 +1,53 @@
+"""Helpers for the project's tests: shared names, services that may be missing, plain HTTP.
+
+The fixtures are in the project's root `conftest.py`; this module holds what tests import.
+"""
+
+import json
+import os
+import uuid
+from functools import cache
+from urllib.error import HTTPError
+from urllib.request import Request, urlopen
+
+import pytest
+import redis
+from django.conf import settings
+
+PASSWORD = "correct-horse-battery-staple"
+# Throttle keys of this test run, in a Redis that other runs or a dev server may share.
+RUN_PREFIX = f"test-{uuid.uuid4().hex}"
+TEST_REDIS_URL = settings.REDIS_URL or "redis://127.0.0.1:6379/0"
+
+
+@cache
+def redis_answers(url):
+    try:
+        return redis.Redis.from_url(url, socket_connect_timeout=0.5).ping()
+    except redis.RedisError:
+        return False
+
+
+def skip_or_fail(reason):
+    """Skip a test whose service is missing, saying why; fail instead when REQUIRE_SERVICES=1
+    (CI), where every service is there and a skip would hide a gap."""
+    if os.environ.get("REQUIRE_SERVICES") == "1":
+        pytest.fail(f"{reason} (REQUIRE_SERVICES=1)")
+    pytest.skip(reason)
+
+
+def require_redis(url):
+    """Skip a test that needs the Redis at `url` when it does not answer (fail in CI)."""
+    if not redis_answers(url):
+        skip_or_fail(f"Redis does not answer at {url}")
+
+
+def send(method, url, headers=None, body=None):
+    """Send one request; return (status, parsed JSON body or None, headers)."""
+    request = Request(url, data=body, headers=headers or {}, method=method)  # noqa: S310
+    try:
+        with urlopen(request, timeout=10) as response:  # noqa: S310 - a loopback test server
+            status, raw, response_headers = response.status, response.read(), response.headers
+    except HTTPError as error:
+        status, raw, response_headers = error.code, error.read(), error.headers
+    return status, json.loads(raw) if raw else None, response_headers

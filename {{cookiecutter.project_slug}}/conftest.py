@@ -1,0 +1,166 @@
+"""Fixtures for every app's tests: users, clients with tokens, full throttle budgets, logs."""
+
+import gc
+import logging.config
+import time
+import uuid
+
+import pytest
+from django.conf import settings as django_settings
+from django.contrib.auth import get_user_model
+from knox.models import AuthToken
+from rest_framework.test import APIClient
+
+from api_layer.testing import PASSWORD, RUN_PREFIX, TEST_REDIS_URL, require_redis, skip_or_fail
+from api_layer.throttle_store import throttle_store
+
+
+def pytest_collection_finish(session):
+    """Everything imported by now lives until the end: the garbage collector need not scan it
+    again on every pass (pytest collects several times at exit: half a second saved)."""
+    gc.freeze()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def database_server_answers():
+    """With PostgreSQL, the suite runs against the real server, or skips saying why."""
+    database = django_settings.DATABASES["default"]
+    if database["ENGINE"] != "django.db.backends.postgresql":
+        return
+    import psycopg
+
+    try:
+        psycopg.connect(
+            host=database["HOST"] or None,
+            port=database["PORT"] or None,
+            user=database["USER"] or None,
+            password=database["PASSWORD"] or None,
+            dbname="postgres",
+            connect_timeout=3,
+        ).close()
+    except psycopg.OperationalError as error:
+        skip_or_fail(f"PostgreSQL at {database['HOST']}:{database['PORT']} is down: {error}")
+
+
+@pytest.fixture(autouse=True)
+def fresh_budgets(settings):
+    """Each test starts with full budgets: an empty cache namespace and an empty throttle store.
+
+    Namespaces, not flushes: with REDIS_URL set, both live in a Redis others may share.
+    """
+    if django_settings.THROTTLE_STORAGE_URI != "memory://":
+        require_redis(django_settings.THROTTLE_STORAGE_URI)
+    settings.CACHES = {
+        alias: {**config, "KEY_PREFIX": f"test-{uuid.uuid4().hex}"}
+        for alias, config in settings.CACHES.items()
+    }
+    settings.THROTTLE_KEY_PREFIX = RUN_PREFIX
+    throttle_store().reset()
+    yield
+    throttle_store().reset()
+
+
+@pytest.fixture
+def redis_store(settings):
+    """Count in the real Redis (REDIS_URL, else 127.0.0.1:6379) under this run's key prefix."""
+    require_redis(TEST_REDIS_URL)
+    settings.THROTTLE_STORAGE_URI = TEST_REDIS_URL
+    throttle_store().reset()
+    yield throttle_store()
+    throttle_store().reset()
+
+
+@pytest.fixture
+def rates(settings):
+    """Set throttle rates for one test: `rates(user="3/minute")`."""
+
+    def set_rates(**scoped):
+        drf = settings.REST_FRAMEWORK
+        all_rates = {**drf["DEFAULT_THROTTLE_RATES"], **scoped}
+        settings.REST_FRAMEWORK = {**drf, "DEFAULT_THROTTLE_RATES": all_rates}
+
+    return set_rates
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """A stopped wall clock that tests move on by hand: `clock.advance(seconds)`."""
+
+    class Clock:
+        now = time.time()
+
+        def advance(self, seconds):
+            self.now += seconds
+
+    stopped = Clock()
+    monkeypatch.setattr(time, "time", lambda: stopped.now)
+    return stopped
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Production hashing is slow on purpose; tests only need passwords to round-trip."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def api_client():
+    return APIClient()
+
+
+@pytest.fixture
+def make_user(db):
+    def make(username):
+        return get_user_model().objects.create_user(username=username, password=PASSWORD)
+
+    return make
+
+
+@pytest.fixture
+def client_for():
+    """An APIClient that sends `Authorization: Token <key>` for a fresh token of `user`."""
+
+    def make(user):
+        client = APIClient()
+        _, token = AuthToken.objects.create(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+        return client
+
+    return make
+
+
+@pytest.fixture
+def alice(make_user):
+    return make_user("alice")
+
+
+@pytest.fixture
+def bob(make_user):
+    return make_user("bob")
+
+
+@pytest.fixture
+def alice_client(client_for, alice):
+    return client_for(alice)
+
+
+@pytest.fixture
+def bob_client(client_for, bob):
+    return client_for(bob)
+
+
+@pytest.fixture
+def log_to_file(tmp_path):
+    """`configure(...)` sets up logging as settings do, into a fresh file, and returns its path."""
+    from api_layer import log_format
+
+    path = tmp_path / "logs" / "nested" / "api.log"
+
+    def configure(log_format_name="text", destination="file", max_bytes=log_format.MAX_BYTES):
+        logging.config.dictConfig(
+            log_format.logging_config(destination, path, log_format_name, max_bytes=max_bytes)
+        )
+        return path
+
+    yield configure
+    logging.config.dictConfig(django_settings.LOGGING)
