@@ -7,6 +7,13 @@ without (the anonymous rate), reports after how many requests each limit answere
 with the configured rates: `THROTTLE_USER_RATE` and `THROTTLE_ANON_RATE` of these settings, or
 the flags when the server runs elsewhere (behind ngrok, say). Exits 1 when they differ.
 
+Both limits are probed on `GET /api/schema/` unless `--path` and `--anon-path` say otherwise:
+it is in every project built from this template (the API layer serves it, whatever resources
+there are), it changes nothing, and it counts against the user budget with a token and the
+anonymous budget without one (with `API_DOCS_PUBLIC=false` the anonymous probe answers 401s,
+which count too). It is not the lightest page (the schema is generated per request): point
+`--path` at a list endpoint of your own for a lighter probe.
+
 Bounded: at most the expected number plus a margin per limit (`--max-requests` caps both), so
 it never floods a server. It spends the budgets it measures: run it once per window, on a
 server nobody else is using with this token and this IP. Only the status codes and the
@@ -21,6 +28,7 @@ from django.core.management.base import BaseCommand, CommandError
 from api_layer.rates import configured_rates, parse_rate
 
 SHOWN_HEADERS = ["Retry-After", "RateLimit-Policy", "RateLimit"]
+PROBE = "/api/schema/"  # in every project, throttled for tokens and anonymous callers alike
 
 
 def send(url, token, timeout):
@@ -61,10 +69,8 @@ class Command(BaseCommand):
         parser.add_argument("--token", required=True, help="a valid token of a user")
         parser.add_argument("--user-rate", help="expected user rate (default: settings)")
         parser.add_argument("--anon-rate", help="expected anonymous rate (default: settings)")
-        parser.add_argument("--path", default="/api/tasks/", help="endpoint probed with the token")
-        parser.add_argument(
-            "--anon-path", default="/api/tasks/", help="endpoint probed without a token"
-        )
+        parser.add_argument("--path", default=PROBE, help="endpoint probed with the token")
+        parser.add_argument("--anon-path", default=PROBE, help="endpoint probed without a token")
         parser.add_argument("--max-requests", type=int, default=2000, help="per limit")
         parser.add_argument("--timeout", type=float, default=10.0, help="seconds per request")
 
