@@ -96,13 +96,16 @@ def free_port():
 
 
 @contextlib.contextmanager
-def running_server(project, python):
-    """`manage.py runserver` on a free loopback port; yields the base URL once it accepts."""
+def running_server(project, python, env=None):
+    """`manage.py runserver` on a free loopback port; yields the base URL once it accepts.
+
+    `env` adds variables to the clean environment, as in `run`.
+    """
     port = free_port()
     server = subprocess.Popen(
         [str(python), "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
         cwd=project,
-        env=project_env(),
+        env={**project_env(), **(env or {})},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
