@@ -1,6 +1,6 @@
 """Issue an API token from the command line: `python manage.py issue_token alice`.
 
-For tokens outside the HTTP API: the first users of a fresh project (the setup script runs this
+For tokens outside the HTTP API: the first users of a fresh project (scripts/bootstrap.py runs this
 command), or a new token after the old one expired. Issued as the API issues them
 (`accounts.services.issue_token`): expired tokens swept, `user_logged_in` sent. The plain token
 is printed once and never stored (knox keeps only its hash).
