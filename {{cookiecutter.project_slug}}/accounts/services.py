@@ -1,11 +1,11 @@
 """Issuing tokens: the one way a token is made, for the API and the command line alike.
 
 The register and token endpoints and `manage.py issue_token` (which scripts/bootstrap.py runs for
-the first users) all call `issue_token`. Each issue sweeps the user's expired tokens (authentication.py
-checks only the presented token, so this is where they are deleted: issuing is what makes them
-pile up), creates a knox token with the configured TTL (`REST_KNOX["TOKEN_TTL"]`), and sends
-Django's `user_logged_in` as a login does: `last_login` is updated and audit receivers hear of
-every token, those issued from the command line too (with no request).
+the first users) all call `issue_token`. Each issue sweeps the user's expired tokens
+(authentication.py checks only the presented token, so they are deleted here: issuing is what
+makes them pile up), creates a knox token with the configured TTL (`REST_KNOX["TOKEN_TTL"]`), and
+sends Django's `user_logged_in` as a login does: `last_login` is updated and audit receivers hear
+of every token, those issued from the command line too (with no request).
 """
 
 from django.contrib.auth.signals import user_logged_in

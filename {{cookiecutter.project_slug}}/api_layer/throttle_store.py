@@ -49,9 +49,9 @@ class SerialMemoryStorage(MemoryStorage):
     """limits' MemoryStorage, one operation at a time, swept by the thread that uses it.
 
     In limits 5.8.0, threads hitting it together can fail with "threads can only be started
-    once" (seen here; fixed upstream in alisaifee/limits#352, not yet released), its expiry
-    sweep, on a timer thread, drops a key's lock while a request may hold it, and that timer is
-    started again on the first access after it ran: a new thread every few requests under load.
+    once" (fixed upstream in alisaifee/limits#352, not yet released), its expiry sweep, on a
+    timer thread, drops a key's lock while a request may hold it, and that timer is started
+    again on the first access after it ran: a new thread every few requests under load.
     Here one lock covers each operation and the sweep, and the sweep runs inside an operation,
     at most once per `SWEEP_SECONDS` (the timer limits starts in `__init__` runs only once).
     """
