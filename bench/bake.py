@@ -8,7 +8,7 @@ runs in parallel by default (pytest-xdist); `suite, -n 0` is the same suite in o
 
     python3 bench/bake.py [--runs 5]
 
-Step times come from the setup script's own `==> step` / `done in X s` lines; `render` is the rest
+Step times come from scripts/bootstrap.py's own `==> step` / `done in X s` lines; `render` is the rest
 of the wall time: cookiecutter's start, prompts, rendering and the hooks' own start.
 """
 

@@ -1,17 +1,19 @@
 """How many of 1000 requests each throttle admits at 100/minute, side by side.
 
-Bakes the PostgreSQL + Redis variant (a scratch database, dropped at the end), then for our throttle (`limits`, THROTTLE_ENGINE=limits)
-and DRF's own `UserRateThrottle` (THROTTLE_ENGINE=drf, the same Redis through Django's cache)
-starts gunicorn on loopback as 1 worker, 4 sync workers and 4 workers x 8 threads, and sends
-1000 GETs to /api/tasks/ from 32 client threads with one user's token, three runs each (a fresh
-user per run, so each run starts with a full budget). Prints the admitted counts (200s; any
-answer other than 200 or 429 is reported as an error beneath the table).
+Bakes the PostgreSQL + Redis variant (a scratch database, dropped at the end). For our throttle
+(the project's own settings) and DRF's own `AnonRateThrottle` and `UserRateThrottle` (swapped in
+by a bench-only settings module written into the baked project, counting in the same Redis through
+Django's cache), starts gunicorn on loopback as 1 worker, 4 sync workers and 4 workers x 8
+threads, and sends 1000 GETs to /api/tasks/ from 32 client threads with one user's token, three
+runs each (a fresh user per run, so each run starts with a full budget). Prints the admitted
+counts (200s; any answer other than 200 or 429 is reported as an error beneath the table).
 
-    python3 bench/throttle.py   # a few minutes; needs PostgreSQL and Redis on 127.0.0.1
+    python3 bench/throttle.py [--requests 1000] [--runs 3]   # a few minutes; PostgreSQL, Redis
 
-Target: ours admits exactly 100 in every run of every server.
+Target: ours admits exactly 100 in every run of every server. Recorded figures: bench/README.md.
 """
 
+import argparse
 import contextlib
 import http.client
 import json
@@ -33,14 +35,31 @@ from cookiecutter.main import cookiecutter
 TEMPLATE = Path(__file__).resolve().parent.parent
 DATABASE = f"throttle_bench_{uuid.uuid4().hex[:8]}"
 REDIS_URL = "redis://127.0.0.1:6379/9"  # a database of its own: DRF's keys carry no prefix
-RATE, REQUESTS, CLIENTS, RUNS = "100/minute", 1000, 32, 3
+RATE, CLIENTS = "100/minute", 32
 SERVERS = {
     "1 worker": ["--workers", "1"],
     "4 sync workers": ["--workers", "4"],
     "4 workers x 8 threads": ["--workers", "4", "--threads", "8"],
 }
-ENGINES = {"limits": "ours (limits)", "drf": "DRF UserRateThrottle"}
+# Each engine is a settings module of the baked project: its own, or the one written below.
+ENGINES = {"ours": "config.settings", "drf": "bench_drf_throttle"}
+TITLES = {"ours": "ours (limits)", "drf": "DRF UserRateThrottle"}
+DRF_THROTTLE_SETTINGS = """\
+# Bench only (bench/throttle.py): DRF's own cache-based throttles instead of the project's.
+from config.settings import *  # noqa: F403
 
+REST_FRAMEWORK = {
+    **REST_FRAMEWORK,  # noqa: F405
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+}
+"""
+
+SHOW_THROTTLES = (
+    "from django.conf import settings; print(*settings.REST_FRAMEWORK['DEFAULT_THROTTLE_CLASSES'])"
+)
 USERS = """
 import json
 from django.contrib.auth import get_user_model
@@ -84,12 +103,12 @@ def project_env(**extra):
     return {**env, **extra}
 
 
-def manage(project, *args):
+def manage(project, *args, **extra_env):
     command = [sys.executable, "manage.py", *args]
     result = subprocess.run(
         command,
         cwd=project,
-        env=project_env(),
+        env=project_env(**extra_env),
         capture_output=True,
         text=True,
         timeout=300,
@@ -121,12 +140,12 @@ class Server:
 
     def __init__(self, project, engine, options, log):
         self.port = free_port()
-        command = [sys.executable, "-m", "gunicorn", f"{project.name}.wsgi"]
+        command = [sys.executable, "-m", "gunicorn", "config.wsgi"]
         command += ["--bind", f"127.0.0.1:{self.port}", *options]
         self.process = subprocess.Popen(
             command,
             cwd=project,
-            env=project_env(THROTTLE_ENGINE=engine),
+            env=project_env(DJANGO_SETTINGS_MODULE=ENGINES[engine]),
             stdout=log,
             stderr=log,
             start_new_session=True,
@@ -156,10 +175,11 @@ class Server:
                 self.process.wait(timeout=10)
 
 
-def flood(port, token):
-    """REQUESTS GETs from CLIENTS threads; return (admitted: 200, errors: not 200 nor 429, seconds)."""
+def flood(port, token, requests):
+    """`requests` GETs from CLIENTS threads; return (admitted: 200, errors: not 200 nor 429,
+    seconds)."""
     statuses, lock = [], threading.Lock()
-    remaining = iter(range(REQUESTS))
+    remaining = iter(range(requests))
 
     def client():
         while True:
@@ -190,22 +210,32 @@ def forget_bench_keys():
 
 
 def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=1000, help="per run")
+    parser.add_argument("--runs", type=int, default=3, help="per server and throttle")
+    options = parser.parse_args()
     redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
     forget_bench_keys()
     with tempfile.TemporaryDirectory() as folder, contextlib.ExitStack() as cleanup:
         cleanup.callback(drop_database)
         project = bake(Path(folder))
+        (project / f"{ENGINES['drf']}.py").write_text(DRF_THROTTLE_SETTINGS)
         manage(project, "migrate", "--verbosity", "0")
-        count = len(ENGINES) * len(SERVERS) * RUNS
+        for engine, module in ENGINES.items():
+            classes = manage(project, "shell", "-c", SHOW_THROTTLES, DJANGO_SETTINGS_MODULE=module)
+            print(f"{engine} ({module}): {classes.strip().splitlines()[-1]}", flush=True)
+        count = len(ENGINES) * len(SERVERS) * options.runs
         output = manage(project, "shell", "-c", USERS.format(count=count))
         tokens = iter(json.loads(output.strip().splitlines()[-1]))
         results, notes = {}, []
         with open(Path(folder) / "gunicorn.log", "w") as log:
             for engine in ENGINES:
-                for server, options in SERVERS.items():
-                    with Server(project, engine, options, log) as running:
-                        for run in range(RUNS):
-                            admitted, errors, seconds = flood(running.port, next(tokens))
+                for server, gunicorn_options in SERVERS.items():
+                    with Server(project, engine, gunicorn_options, log) as running:
+                        for run in range(options.runs):
+                            admitted, errors, seconds = flood(
+                                running.port, next(tokens), options.requests
+                            )
                             results.setdefault((server, engine), []).append(admitted)
                             print(
                                 f"  {engine:6} {server:22} run {run + 1}: {admitted:4} "
@@ -218,18 +248,18 @@ def main():
                                     f"errors, {seconds:.1f} s (window is 60 s)"
                                 )
     forget_bench_keys()
-    print_table(results, notes)
+    print_table(results, notes, options)
 
 
-def print_table(results, notes):
+def print_table(results, notes, options):
     print()
     print(
-        f"{REQUESTS} GETs /api/tasks/ from {CLIENTS} client threads, one token, {RATE}, "
-        f"{RUNS} runs; gunicorn on loopback; database PostgreSQL; throttle store Redis"
+        f"{options.requests} GETs /api/tasks/ from {CLIENTS} client threads, one token, {RATE}, "
+        f"{options.runs} runs; gunicorn on loopback; database PostgreSQL; throttle store Redis"
     )
     print(f"admitted (200), target {RATE.split('/')[0]} in every run")
     print()
-    header = f"| server | {' | '.join(ENGINES.values())} |"
+    header = f"| server | {' | '.join(TITLES.values())} |"
     print(header)
     print("|---|" + "---|" * len(ENGINES))
     for server in SERVERS:

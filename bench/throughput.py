@@ -16,6 +16,7 @@ Python keep-alive clients. Rounds interleave the servers; the table shows each o
 Queries per request are counted in-process (CaptureQueriesContext, DEBUG off) at two page sizes
 and two task counts. PostgreSQL and Redis are used when they answer on 127.0.0.1 (the output
 says which); databases made here are dropped at the end. Everything stops by itself.
+Recorded figures: bench/README.md.
 """
 
 import argparse
@@ -45,8 +46,7 @@ SLUG = "bench_api"
 TASKS_PER_USER = 100
 # A rate no run reaches: the throttle does all its accounting but never refuses a request. The
 # moving window then holds every request of the last minute (thousands of timestamps; at a real
-# rate, at most the rate): the worst case for its lists. Measured here, Redis spends about 30 us
-# on the two scripts per request at this rate, 15 us at 100/minute.
+# rate, at most the rate): the worst case for its lists (bench/README.md has what Redis spends).
 UNREACHABLE_RATE = "100000000/minute"
 
 
@@ -368,7 +368,7 @@ def main():
         )
         # Throttles emptied, nothing else changed: a bench-only settings module.
         (project / "bench_no_throttle.py").write_text(
-            f"from {SLUG}.settings import *  # noqa: F403\n\n"
+            "from config.settings import *  # noqa: F403\n\n"
             "REST_FRAMEWORK = {**REST_FRAMEWORK, 'DEFAULT_THROTTLE_CLASSES': []}  # noqa: F405\n"
         )
         generated_env = child_env(
@@ -377,7 +377,7 @@ def main():
             DJANGO_DEBUG="false",
             THROTTLE_USER_RATE=UNREACHABLE_RATE,
             THROTTLE_ANON_RATE=UNREACHABLE_RATE,
-            DJANGO_SETTINGS_MODULE=f"{SLUG}.settings",
+            DJANGO_SETTINGS_MODULE="config.settings",
         )
         unthrottled_env = {**generated_env, "DJANGO_SETTINGS_MODULE": "bench_no_throttle"}
         memory_env = {**generated_env, "REDIS_URL": ""}
@@ -401,13 +401,13 @@ def main():
             Server("b tutorial-style DRF list", TUTORIAL, tutorial_env,
                    "tutorial_project.wsgi", "/api/tasks/", tutorial_token, workers),
             Server("c hardened, throttle on", project, generated_env,
-                   f"{SLUG}.wsgi", "/api/tasks/", generated_token, workers),
+                   "config.wsgi", "/api/tasks/", generated_token, workers),
             Server("d hardened, throttles emptied", project, unthrottled_env,
-                   f"{SLUG}.wsgi", "/api/tasks/", generated_token, workers),
+                   "config.wsgi", "/api/tasks/", generated_token, workers),
         ]  # fmt: skip
         if use_redis:
             servers.append(Server("e hardened, throttle in memory", project, memory_env,
-                                  f"{SLUG}.wsgi", "/api/tasks/", generated_token, workers))  # fmt: skip
+                                  "config.wsgi", "/api/tasks/", generated_token, workers))  # fmt: skip
         for server in servers:
             stack.callback(server.stop)
             server.start()

@@ -1,9 +1,10 @@
-"""Turn the rendered files into a running, tested API: hand over to the project's setup script.
+"""Turn the rendered files into a running, tested API: hand over to the project's bootstrap script.
 
 The steps (write_env_file, set_up_environment, migrate, create_api_users,
-export_postman_collection, run_test_suite, print_next_steps) live in the generated `scripts/setup.py`, a plain script the user can run again
-with the command it prints: it keeps what is done and completes the rest. This hook only turns the
-answers into that command and runs it.
+export_postman_collection, run_test_suite, print_next_steps) live in the generated
+`scripts/bootstrap.py`, a plain script the user can run again with the command it prints: it keeps
+what is done and completes the rest. This hook only turns the answers into that command and runs
+it.
 
 Exit status: always 0 once the files are rendered. A failed step (offline, PostgreSQL down, a
 failing test) is reported by the script in one line with the command that finishes the setup;
@@ -34,10 +35,10 @@ def rendered_by_cookiecutter():
     return "_output_dir" in ANSWERS
 
 
-def setup_command():
-    """The `scripts/setup.py` command line for these answers."""
+def bootstrap_command():
+    """The `scripts/bootstrap.py` command line for these answers."""
     setup = ANSWERS["setup"] if rendered_by_cookiecutter() else "skip"
-    command = [sys.executable, "scripts/setup.py", "--setup", setup]
+    command = [sys.executable, "scripts/bootstrap.py", "--setup", setup]
     users = [name.strip() for name in ANSWERS["api_users"].split(",") if name.strip()]
     if users:
         command += ["--users", ",".join(users)]
@@ -52,11 +53,11 @@ def main():
     if not rendered_by_cookiecutter():
         print("Rendered without cookiecutter's output folder (cruft): writing .env only.")
     try:
-        subprocess.run(setup_command(), check=False)
+        subprocess.run(bootstrap_command(), check=False)
     except KeyboardInterrupt:
         pass  # the script has printed the step it stopped in and the command that finishes it
     except OSError as error:
-        print(f"FAILED setup: cannot run scripts/setup.py: {error}", file=sys.stderr)
+        print(f"FAILED bootstrap: cannot run scripts/bootstrap.py: {error}", file=sys.stderr)
 
 
 if __name__ == "__main__":

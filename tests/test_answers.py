@@ -13,7 +13,7 @@ BAD_ANSWERS = [
     ("project_slug", "1api", "Python identifier"),
     ("description", "two\nlines", "one line"),
     ("user_throttle_rate", "100/monthly", "N/second|minute|hour|day"),
-    ("user_throttle_rate", "0/minute", "N >= 1"),
+    ("user_throttle_rate", "0/minute", "N from 1 to 999999999"),
     ("user_throttle_rate", "100 per minute", "N/second|minute|hour|day"),
     ("user_throttle_rate", "100/minute ", "N/second|minute|hour|day"),
     ("anon_throttle_rate", "-5/hour", "N/second|minute|hour|day"),

@@ -50,7 +50,7 @@ def test_cruft_create_then_update_applies_changes_without_rejects_or_secrets(
     assert "writing .env only" in created.stdout
     assert (project / ".env").is_file()
     assert not (project / "db.sqlite3").exists()  # nothing set up in cruft's folders
-    run(project, "scripts/setup.py", "--setup", "current", "--users", "demo")
+    run(project, "scripts/bootstrap.py", "--setup", "current", "--users", "demo")
     git(project, "init", "-q")
     git(project, "add", "-A")
     git(project, "commit", "-qm", "generated")

@@ -13,7 +13,7 @@ from .test_foundation import recipe_commands
 
 # Commands the README shows that other tests run as they stand (so they are not run twice here).
 RUN_ELSEWHERE = {
-    "python3 scripts/setup.py --setup venv --users demo --run-tests": "test_post_gen.py",
+    "python3 scripts/bootstrap.py --setup venv --users demo --run-tests": "test_post_gen.py",
     "python -m pytest": "test_bake.py::test_generated_suite_passes",
     "python manage.py collectstatic --noinput\ngunicorn config.wsgi": "test_serving.py",
     "docker compose up --build   # then http://127.0.0.1:8000/api/health/": (

@@ -95,7 +95,7 @@ def finish_command(stderr):
     return shlex.split(line.split(" && ", 1)[1])
 
 
-def assert_one_line_failure(stderr, step, reason, finish="scripts/setup.py"):
+def assert_one_line_failure(stderr, step, reason, finish="scripts/bootstrap.py"):
     failures = [line for line in stderr.splitlines() if line.startswith("FAILED")]
     assert len(failures) == 1, stderr
     assert failures[0].startswith(f"FAILED {step}: "), stderr
@@ -105,7 +105,7 @@ def assert_one_line_failure(stderr, step, reason, finish="scripts/setup.py"):
 
 
 def assert_project_on_disk(project):
-    for name in ["manage.py", "pyproject.toml", ".env", "scripts/setup.py"]:
+    for name in ["manage.py", "pyproject.toml", ".env", "scripts/bootstrap.py"]:
         assert (project / name).is_file(), name
 
 
@@ -166,7 +166,7 @@ def test_skip_setup_writes_files_only_and_says_how_to_finish(bake, capfd):
 
     out = capfd.readouterr().out
     assert steps_run(out) == ["write_env_file", "print_next_steps"]
-    assert "python3 scripts/setup.py --setup venv --users demo --run-tests" in out
+    assert "python3 scripts/bootstrap.py --setup venv --users demo --run-tests" in out
     assert (project / ".env").is_file()
     for state in [".venv", "db.sqlite3", "tokens.local.json"]:
         assert not (project / state).exists(), state
@@ -240,7 +240,9 @@ def test_second_run_keeps_env_and_tokens_and_adds_only_new_users(bake, capfd):
     tokens_before = read_tokens(project)
     capfd.readouterr()
 
-    again = run(project, "scripts/setup.py", "--setup", "current", "--users", "demo,alice,carol")
+    again = run(
+        project, "scripts/bootstrap.py", "--setup", "current", "--users", "demo,alice,carol"
+    )
 
     assert (project / ".env").read_bytes() == env_before
     assert "database already up to date" in again.stdout
@@ -312,14 +314,21 @@ def test_unreachable_postgresql_is_reported_with_what_to_run_later(bake, capfd, 
     err = capfd.readouterr().err
     assert_one_line_failure(err, "migrate", "does not answer")
     assert_project_on_disk(project)
-    assert finish_command(err)[1:] == ["scripts/setup.py", "--setup", "current", "--users", "demo"]
+    assert finish_command(err)[1:] == [
+        "scripts/bootstrap.py",
+        "--setup",
+        "current",
+        "--users",
+        "demo",
+    ]
     assert not (project / "tokens.local.json").exists()
 
 
 def test_failing_bundled_test_is_reported_and_the_project_kept(
     template, tmp_path, capfd, monkeypatch
 ):
-    monkeypatch.setenv("PYTEST_ADDOPTS", "tasks/tests/test_zz_broken.py")  # only the broken test runs
+    # Only the broken test runs.
+    monkeypatch.setenv("PYTEST_ADDOPTS", "tasks/tests/test_zz_broken.py")
     broken = tmp_path / "broken-template"
     shutil.copytree(template, broken, ignore=LOCAL_CLUTTER)
     (broken / "{{cookiecutter.project_slug}}" / "tasks" / "tests" / "test_zz_broken.py").write_text(
@@ -342,7 +351,7 @@ def test_ctrl_c_mid_install_leaves_a_project_the_printed_command_completes(bake,
         silent_index.settimeout(60)
         env = {**project_env(), **offline_index_env(tmp_path, silent_index.getsockname()[1])}
         setup = subprocess.Popen(
-            [sys.executable, "scripts/setup.py", "--setup", "venv", "--users", "demo"],
+            [sys.executable, "scripts/bootstrap.py", "--setup", "venv", "--users", "demo"],
             cwd=project,
             env=env,
             stdout=subprocess.PIPE,
@@ -385,7 +394,7 @@ def test_missing_postgresql_database_is_created_then_migrated(bake, capfd, tmp_p
             assert re.search(r"^    \d+ migrations applied$", out, re.MULTILINE), out
             tokens = read_tokens(project)
             assert_tokens_work(project, sys.executable, tokens)
-            again = run(project, "scripts/setup.py", "--setup", "current", "--users", "demo")
+            again = run(project, "scripts/bootstrap.py", "--setup", "current", "--users", "demo")
             assert f"database {name} exists" in again.stdout
         finally:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

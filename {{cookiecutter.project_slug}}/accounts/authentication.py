@@ -5,8 +5,8 @@ presented token, loads every token of that user on every request to delete the e
 an extra query whose rows grow with each login.
 
 Decision: check only the presented token (an expired one is refused and deleted, as knox does),
-and sweep a user's expired tokens when a new one is issued (`accounts.views.issue_token`), which
-is what makes them pile up. knox's lookup, SHA-512 digest and constant-time compare are unchanged.
+and sweep a user's expired tokens when a new one is issued (`services.issue_token`), which is
+what makes them pile up. knox's lookup, SHA-512 digest and constant-time compare are unchanged.
 """
 
 from django.utils import timezone
@@ -24,11 +24,6 @@ class TokenAuthentication(KnoxTokenAuthentication):
         auth_token.delete()
         token_expired.send(sender=self.__class__, username=username, source="auth_token")
         return True
-
-
-def delete_expired_tokens(user):
-    """Delete `user`'s expired tokens: one query, run when a token is issued."""
-    user.auth_token_set.filter(expiry__lt=timezone.now()).delete()
 
 
 class TokenScheme(KnoxTokenScheme):

@@ -4,31 +4,22 @@ Tokens are django-rest-knox tokens: only a hash is stored, each expires after TO
 and the plain token is shown once, in the response that issues it.
 """
 
-from django.contrib.auth.signals import user_logged_in
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from knox import views as knox_views
-from knox.models import AuthToken
-from knox.settings import knox_settings
 from rest_framework import status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .authentication import TokenAuthentication, delete_expired_tokens
+from .authentication import TokenAuthentication
 from .serializers import LoginSerializer, RegisteredSerializer, RegisterSerializer, TokenSerializer
+from .services import issue_token
 
 CREDENTIALS_EXAMPLE = OpenApiExample(
     "Credentials",
     value={"username": "alice", "password": "a-long-unusual-passphrase"},
     request_only=True,
 )
-
-
-def issue_token(request, user):
-    delete_expired_tokens(user)
-    instance, token = AuthToken.objects.create(user=user, expiry=knox_settings.TOKEN_TTL)
-    user_logged_in.send(sender=user.__class__, request=request, user=user)
-    return {"token": token, "expiry": instance.expiry}
 
 
 @extend_schema(
@@ -47,7 +38,8 @@ class RegisterView(APIView):
         serializer = RegisterSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = serializer.save()
-        body = {"username": user.username, **issue_token(request, user)}
+        token, expiry = issue_token(user, request)
+        body = {"username": user.username, "token": token, "expiry": expiry}
         return Response(body, status=status.HTTP_201_CREATED)
 
 
@@ -66,7 +58,8 @@ class TokenView(APIView):
     def post(self, request):
         serializer = LoginSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        return Response(issue_token(request, serializer.validated_data["user"]))
+        token, expiry = issue_token(serializer.validated_data["user"], request)
+        return Response({"token": token, "expiry": expiry})
 
 
 @extend_schema(

@@ -3,6 +3,7 @@
 The fixtures are in the project's root `conftest.py`; this module holds what tests import.
 """
 
+import importlib.util
 import json
 import os
 import uuid
@@ -51,3 +52,11 @@ def send(method, url, headers=None, body=None):
     except HTTPError as error:
         status, raw, response_headers = error.code, error.read(), error.headers
     return status, json.loads(raw) if raw else None, response_headers
+
+
+def load_settings():
+    """The settings module evaluated afresh under the current environment, as at startup."""
+    spec = importlib.util.find_spec(os.environ["DJANGO_SETTINGS_MODULE"])
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -1,10 +1,10 @@
 """Where throttle counts live: the `limits` library, over Redis or this process's memory.
 
 Threat: a budget counted loosely admits more than the rate. DRF's cache throttle reads a
-client's history and writes it back later, so concurrent requests overwrite each other's count
-(measured: 208 to 798 admitted of 1000 at 100/minute across gunicorn workers). Decision: `limits`
-counts, with its own atomic Lua scripts in Redis when `REDIS_URL` is set (every worker shares
-the budget), else under one lock in this process's memory (the embedded default).
+client's history and writes it back later, so concurrent requests overwrite each other's count:
+across gunicorn workers it admits several times the rate. Decision: `limits` counts, with its own
+atomic Lua scripts in Redis when `REDIS_URL` is set (every worker shares the budget), else under
+one lock in this process's memory (the embedded default).
 
 Strategy: moving window. It admits at most the rate in *any* span of the window's length, and
 says exactly when the next slot frees (Retry-After). A fixed window admits up to twice the rate
@@ -14,11 +14,10 @@ per admitted request per key (trimmed to the rate), is small for per-minute rate
 Cost: one Redis round trip per counted request, the least a budget shared exactly by every
 process can take (each admission must see every other process's hits). limits' `hit` and
 `get_window_stats` take one each, so `RedisWindow` sends limits' two scripts together. With
-Redis on a busy host, a round trip is a wait for Redis to be scheduled and for the worker to be
-scheduled back: on 2 CPUs shared by wrk, PostgreSQL, Redis and 2 sync workers, a bare PING per
-request costs 10% of list throughput, this throttle 15-18% in all (limits' two calls: 17-20%).
-In memory, limits starts a timer thread to sweep expired entries whenever the last one has
-finished, a thread every few requests under load (5% of list throughput there);
+Redis on a busy host, a round trip is mostly waiting, for Redis to be scheduled and for the
+worker to be scheduled back: the round trips, not the scripts, are what the throttle costs, so
+each one saved counts. In memory, limits starts a timer thread to sweep expired entries whenever
+the last one has finished, a thread every few requests under load, which costs throughput too;
 `SerialMemoryStorage` sweeps in the calling thread instead.
 
 Redis unavailable: the API keeps serving, and counts in this process's memory meanwhile (each
@@ -50,9 +49,9 @@ class SerialMemoryStorage(MemoryStorage):
     """limits' MemoryStorage, one operation at a time, swept by the thread that uses it.
 
     In limits 5.8.0, threads hitting it together can fail with "threads can only be started
-    once" (seen here; fixed upstream in alisaifee/limits#352, not yet released), its expiry
-    sweep, on a timer thread, drops a key's lock while a request may hold it, and that timer is
-    started again on the first access after it ran: a new thread every few requests under load.
+    once" (fixed upstream in alisaifee/limits#352, not yet released), its expiry sweep, on a
+    timer thread, drops a key's lock while a request may hold it, and that timer is started
+    again on the first access after it ran: a new thread every few requests under load.
     Here one lock covers each operation and the sweep, and the sweep runs inside an operation,
     at most once per `SWEEP_SECONDS` (the timer limits starts in `__init__` runs only once).
     """

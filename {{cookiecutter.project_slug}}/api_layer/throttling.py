@@ -5,7 +5,7 @@ Threats: guessing passwords or tokens at speed; one client starving the others. 
   budget a request counts against: `user` per user id for requests with a valid token, `anon`
   per client IP (client_ip.py) for every other request, and `login` per client IP and per
   username tried on views with `throttle_scope = "login"` (token and register). Rates come from
-  `DEFAULT_THROTTLE_RATES`, in the form N/second|minute|hour|day (or N/s|m|h|d).
+  `DEFAULT_THROTTLE_RATES`, in the one grammar of rates.py (checked when settings load).
 - DRF authenticates and checks permissions before it throttles, so a missing or invalid token
   gets its 401 without being counted: a flood of 401s would never be throttled. The exception
   handler calls `count_unauthenticated` for exactly those refusals; it runs the view's throttles
@@ -21,36 +21,27 @@ Threats: guessing passwords or tokens at speed; one client starving the others. 
 
 import hashlib
 import math
-import re
 import time
 from collections import namedtuple
 from functools import cache
 
 import limits
-from django.core.exceptions import ImproperlyConfigured
 from rest_framework.exceptions import AuthenticationFailed, NotAuthenticated, Throttled
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
 
 from .client_ip import client_ip
+from .rates import parse_rate
 from .throttle_store import throttle_store
-
-RATE = re.compile(r"([1-9][0-9]*)/(second|minute|hour|day|s|m|h|d)")
-UNITS = {"s": "second", "m": "minute", "h": "hour", "d": "day"}
 
 Budget = namedtuple("Budget", "policy quota window remaining reset_in")
 
 
 @cache
-def parse_rate(rate):
-    """`N/second|minute|hour|day` or `N/s|m|h|d` as a limits rate item."""
-    match = RATE.fullmatch(rate.strip())
-    if match is None:
-        raise ImproperlyConfigured(
-            f"throttle rate {rate!r}: expected N/second|minute|hour|day or N/s|m|h|d"
-        )
-    amount, unit = match.groups()
-    return limits.parse(f"{amount}/{UNITS[unit[0]]}")
+def limit_item(rate):
+    """A rate of the settings as a `limits` item: its amount per window of its seconds."""
+    amount, seconds = parse_rate(rate)
+    return limits.RateLimitItemPerSecond(amount, seconds)
 
 
 def counted_budgets(request):
@@ -75,7 +66,7 @@ class RateThrottle(BaseThrottle):
         key = self.get_key(request, view)
         if key is None:
             return True
-        item = parse_rate(api_settings.DEFAULT_THROTTLE_RATES[self.scope])
+        item = limit_item(api_settings.DEFAULT_THROTTLE_RATES[self.scope])
         policy = self.policy or self.scope
         admitted, remaining, reset_at = throttle_store().hit(item, policy, key)
         # Whole seconds, rounded up; Redis hands timestamps back to 14 digits, hence the round().

@@ -12,6 +12,7 @@ from pathlib import Path
 import environ
 
 from api_layer.log_format import logging_config
+from api_layer.rates import rate_from_env
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -118,11 +119,7 @@ else:
     }
 
 # --- Throttling (see throttling.py and throttle_store.py) --------------------------------------
-# Rates: N/second|minute|hour|day (or N/s|m|h|d).
-THROTTLE_USER_RATE = env.str("THROTTLE_USER_RATE", default="100/minute")
-THROTTLE_ANON_RATE = env.str("THROTTLE_ANON_RATE", default="50/minute")
-# Token and register, per client IP and per username: strict, passwords are guessed here.
-THROTTLE_LOGIN_RATE = env.str("THROTTLE_LOGIN_RATE", default="5/minute")
+# The rates are in REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] below.
 # Proxies in front of the app that append to X-Forwarded-For; 0 trusts no proxy header.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 # The `limits` storage: Redis shared by every worker, else this process's memory.
@@ -163,10 +160,13 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "api_layer.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "api_layer.errors.api_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": THROTTLE_CLASSES,
+    # The one place every reader takes the rates from; each is checked here (rates.py):
+    # N/second|minute|hour|day or N/s|m|h|d, else ImproperlyConfigured at startup.
     "DEFAULT_THROTTLE_RATES": {
-        "user": THROTTLE_USER_RATE,
-        "anon": THROTTLE_ANON_RATE,
-        "login": THROTTLE_LOGIN_RATE,
+        "user": rate_from_env(env, "THROTTLE_USER_RATE", "100/minute"),
+        "anon": rate_from_env(env, "THROTTLE_ANON_RATE", "50/minute"),
+        # Token and register, per client IP and per username: strict, passwords are guessed here.
+        "login": rate_from_env(env, "THROTTLE_LOGIN_RATE", "5/minute"),
     },
 }
 

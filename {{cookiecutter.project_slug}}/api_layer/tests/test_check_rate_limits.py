@@ -23,9 +23,8 @@ HEALTH_PROBE = "--anon-path=/api/health/"  # never throttled
 
 
 @pytest.fixture
-def small_rates(rates, settings):
+def small_rates(rates):
     """The project admits 5 requests an hour per user and 3 per anonymous IP."""
-    settings.THROTTLE_USER_RATE, settings.THROTTLE_ANON_RATE = USER_RATE, ANON_RATE
     rates(user=USER_RATE, anon=ANON_RATE)
 
 

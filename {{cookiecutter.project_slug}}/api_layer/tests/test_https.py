@@ -1,12 +1,11 @@
 """HTTPS: redirect, HSTS, secure cookies, framing and referrer headers, proxy header trust."""
 
-import importlib.util
-import os
-
 import pytest
 from django.conf import global_settings
 from django.contrib.auth import get_user_model
 from django.test import Client
+
+from api_layer.testing import load_settings
 
 pytestmark = pytest.mark.django_db
 
@@ -65,9 +64,7 @@ def settings_from_environment(monkeypatch, settings):
     def evaluate(**variables):
         for name, value in variables.items():
             monkeypatch.setenv(name, value)
-        spec = importlib.util.find_spec(os.environ["DJANGO_SETTINGS_MODULE"])
-        fresh = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(fresh)
+        fresh = load_settings()
         for name in ("SECURE_SSL_REDIRECT", "SECURE_PROXY_SSL_HEADER"):
             setattr(settings, name, getattr(fresh, name, getattr(global_settings, name)))
 

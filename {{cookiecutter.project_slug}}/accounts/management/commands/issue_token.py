@@ -1,7 +1,9 @@
 """Issue an API token from the command line: `python manage.py issue_token alice`.
 
-For tokens outside the HTTP API: the first users of a fresh project, or a new token after the
-old one expired. The plain token is printed once and never stored (knox keeps only its hash).
+For tokens outside the HTTP API: the first users of a fresh project (scripts/bootstrap.py runs this
+command), or a new token after the old one expired. Issued as the API issues them
+(`accounts.services.issue_token`): expired tokens swept, `user_logged_in` sent. The plain token
+is printed once and never stored (knox keeps only its hash).
 With `--create`, a missing user is created with a long random password that nobody ever sees;
 that account logs in with its token until someone sets a password (`manage.py changepassword`).
 """
@@ -12,8 +14,8 @@ import secrets
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from knox.models import AuthToken
-from knox.settings import knox_settings
+
+from accounts.services import issue_token
 
 
 class Command(BaseCommand):
@@ -33,7 +35,7 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args, usernames, create, as_json, **options):
-        tokens = {name: self.issue(self.user(name, create)) for name in usernames}
+        tokens = {name: issue_token(self.user(name, create))[0] for name in usernames}
         if as_json:
             self.stdout.write(json.dumps(tokens))
         else:
@@ -48,7 +50,3 @@ class Command(BaseCommand):
             if not create:
                 raise CommandError(f"no user {username!r}; add --create to create it") from None
         return users.objects.create_user(username=username, password=secrets.token_urlsafe(32))
-
-    def issue(self, user):
-        _, token = AuthToken.objects.create(user=user, expiry=knox_settings.TOKEN_TTL)
-        return token

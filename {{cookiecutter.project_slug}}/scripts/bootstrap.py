@@ -1,11 +1,11 @@
-"""Set this project up: `.env`, environment, database, API users with tokens, tests.
+"""Bootstrap this project: `.env`, environment, database, API users with tokens, tests.
 
 The template's post-generation hook runs this script right after generation. Run it again with the
 same options whenever a step did not finish (offline, PostgreSQL down, Ctrl-C): every step keeps
 what is already there (`.env`, `.venv`, the database, the users in `tokens.local.json`) and
 completes the rest.
 
-    python3 scripts/setup.py --setup venv --users demo --run-tests
+    python3 scripts/bootstrap.py --setup venv --users demo --run-tests
 
 Only the standard library is used: this runs before the project's dependencies are installed.
 """
@@ -86,7 +86,7 @@ def set_up_environment(options):
 def migrate(options):
     """Create the PostgreSQL database when it is missing, then apply the migrations."""
     if database_url().startswith(("postgres://", "postgresql://", "pgsql://")):
-        command = [project_python(options), "scripts/setup.py", "--ensure-database"]
+        command = [project_python(options), "scripts/bootstrap.py", "--ensure-database"]
         print(run(command, "cannot prepare the database").stdout.rstrip())
     result = run([project_python(options), "manage.py", "migrate", "--no-input"], "migrate failed")
     applied = result.stdout.count(" OK")
@@ -160,7 +160,7 @@ def print_manual_steps(options):
     print("    setup skipped: the files and .env are written. To finish, in one command:")
     print(f"      cd {shell_word(str(PROJECT))}")
     run_tests = " --run-tests" if options.run_tests else ""
-    print(f"      python3 scripts/setup.py --setup venv --users {users}{run_tests}")
+    print(f"      python3 scripts/bootstrap.py --setup venv --users {users}{run_tests}")
     print("    or by hand:")
     print('      python3 -m venv .venv && .venv/bin/python -m pip install -e ".[test]"')
     print("      .venv/bin/python manage.py migrate")
@@ -232,7 +232,7 @@ def check_current_python():
     if missing:
         raise StepFailed(
             f"{sys.executable} lacks {', '.join(missing)}",
-            retry=f"{shell_word(sys.executable)} scripts/setup.py --setup venv",
+            retry=f"{shell_word(sys.executable)} scripts/bootstrap.py --setup venv",
         )
     print(f"    using {sys.executable}")
 
@@ -348,7 +348,7 @@ def shell_line(command):
 
 def rerun_command(options):
     """The command that completes this setup: every step keeps what is done already."""
-    command = [sys.executable, "scripts/setup.py", "--setup", options.setup]
+    command = [sys.executable, "scripts/bootstrap.py", "--setup", options.setup]
     if options.users:
         command += ["--users", ",".join(options.users)]
     if options.run_tests:
