@@ -51,3 +51,10 @@ class RegisteredSerializer(TokenSerializer):
     """What registration answers: the new username and its first token."""
 
     username = serializers.CharField()
+
+
+class MeSerializer(serializers.Serializer):
+    """What `GET /api/auth/me/` answers: the caller and the expiry of the token used."""
+
+    username = serializers.CharField()
+    expiry = serializers.DateTimeField(help_text="When the token of this request stops working.")

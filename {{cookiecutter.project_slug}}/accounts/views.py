@@ -1,4 +1,4 @@
-"""Token endpoints: register, obtain, revoke one, revoke all.
+"""Token endpoints: register, obtain, who am I, revoke one, revoke all.
 
 Tokens are django-rest-knox tokens: only a hash is stored, each expires after TOKEN_TTL_HOURS,
 and the plain token is shown once, in the response that issues it.
@@ -12,7 +12,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .authentication import TokenAuthentication
-from .serializers import LoginSerializer, RegisteredSerializer, RegisterSerializer, TokenSerializer
+from .serializers import (
+    LoginSerializer,
+    MeSerializer,
+    RegisteredSerializer,
+    RegisterSerializer,
+    TokenSerializer,
+)
 from .services import issue_token
 
 CREDENTIALS_EXAMPLE = OpenApiExample(
@@ -60,6 +66,18 @@ class TokenView(APIView):
         serializer.is_valid(raise_exception=True)
         token, expiry = issue_token(serializer.validated_data["user"], request)
         return Response({"token": token, "expiry": expiry})
+
+
+@extend_schema(
+    summary="Who the token belongs to, and when it expires",
+    responses={200: MeSerializer},
+    tags=["auth"],
+)
+class MeView(APIView):
+    """The caller's username and the expiry of the token this request carries."""
+
+    def get(self, request):
+        return Response({"username": request.user.get_username(), "expiry": request.auth.expiry})
 
 
 @extend_schema(

@@ -113,7 +113,7 @@ def create_api_users(options):
         print(f"      {name}: {token}")
     first = next(iter(issued.values()))
     print("    try it once the server runs:")
-    print(f'      curl -H "Authorization: Token {first}" {LOCAL_URL}/api/tasks/')
+    print(f'      curl -H "Authorization: Token {first}" {LOCAL_URL}/api/auth/me/')
 
 
 def export_postman_collection(options):

@@ -1,5 +1,5 @@
 import hashlib
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -10,7 +10,7 @@ from api_layer.testing import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
-TASKS = "/api/tasks/"
+ME = "/api/auth/me/"
 
 
 def test_register_creates_the_user_and_returns_a_working_token(api_client):
@@ -27,7 +27,7 @@ def test_register_creates_the_user_and_returns_a_working_token(api_client):
         get_user_model().objects.get(username="carol").check_password("a-long-unusual-passphrase")
     )
     api_client.credentials(HTTP_AUTHORIZATION=f"Token {body['token']}")
-    assert api_client.get(TASKS).status_code == 200
+    assert api_client.get(ME).status_code == 200
 
 
 @pytest.mark.parametrize("password", ["short", "password123", "12345678901", "carol-xyz"])
@@ -60,7 +60,7 @@ def test_token_endpoint_issues_a_working_token(api_client, alice):
     assert response.status_code == 200
     token = response.json()["token"]
     api_client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
-    assert api_client.get(TASKS).status_code == 200
+    assert api_client.get(ME).status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -92,8 +92,8 @@ def test_logout_revokes_only_the_token_used(client_for, alice):
 
     assert first.post("/api/auth/logout/").status_code == 204
 
-    assert first.get(TASKS).status_code == 401
-    assert second.get(TASKS).status_code == 200
+    assert first.get(ME).status_code == 401
+    assert second.get(ME).status_code == 200
 
 
 def test_logoutall_revokes_every_token_of_the_caller(client_for, alice, bob):
@@ -101,16 +101,16 @@ def test_logoutall_revokes_every_token_of_the_caller(client_for, alice, bob):
 
     assert first.post("/api/auth/logoutall/").status_code == 204
 
-    assert first.get(TASKS).status_code == 401
-    assert second.get(TASKS).status_code == 401
-    assert bobs.get(TASKS).status_code == 200
+    assert first.get(ME).status_code == 401
+    assert second.get(ME).status_code == 401
+    assert bobs.get(ME).status_code == 200
 
 
 def test_expired_token_is_401(client_for, alice):
     client = client_for(alice)
     AuthToken.objects.filter(user=alice).update(expiry=timezone.now() - timedelta(seconds=1))
 
-    response = client.get(TASKS)
+    response = client.get(ME)
 
     assert response.status_code == 401
     assert list(response.json()) == ["error"]
@@ -133,7 +133,7 @@ def test_issued_tokens_expire_after_the_configured_ttl(api_client, alice, settin
 def test_invalid_credentials_are_401(api_client, alice, header):
     api_client.credentials(HTTP_AUTHORIZATION=header)
 
-    response = api_client.get(TASKS)
+    response = api_client.get(ME)
 
     assert response.status_code == 401
     assert list(response.json()) == ["error"]
@@ -142,3 +142,23 @@ def test_invalid_credentials_are_401(api_client, alice, header):
 @pytest.mark.parametrize("path", ["/api/auth/logout/", "/api/auth/logoutall/"])
 def test_logout_without_a_token_is_401(api_client, path):
     assert api_client.post(path).status_code == 401
+
+
+def test_me_names_the_caller_and_the_expiry_of_the_token_used(client_for, alice, bob):
+    client = client_for(alice)
+    client_for(bob)  # another user's token changes nothing
+    token = AuthToken.objects.get(user=alice)
+
+    response = client.get(ME)
+
+    assert response.status_code == 200
+    assert response.json()["username"] == "alice"
+    expiry = response.json()["expiry"].replace("Z", "+00:00")
+    assert abs(datetime.fromisoformat(expiry) - token.expiry) < timedelta(seconds=1)
+
+
+def test_me_without_a_token_is_401_in_the_envelope(api_client):
+    response = api_client.get(ME)
+
+    assert response.status_code == 401
+    assert set(response.json()) == {"error"}

@@ -22,15 +22,15 @@ def issue(*args):
     return out.getvalue().strip()
 
 
-def tasks_status(api_client, token):
+def me_status(api_client, token):
     api_client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
-    return api_client.get("/api/tasks/").status_code
+    return api_client.get("/api/auth/me/").status_code
 
 
 def test_issued_token_authenticates_its_user(db, alice, api_client):
     token = issue("alice")
 
-    assert tasks_status(api_client, token) == 200
+    assert me_status(api_client, token) == 200
 
 
 def test_unknown_user_is_refused_without_create(db):
@@ -48,7 +48,7 @@ def test_create_makes_users_with_a_random_password_and_prints_json(db, api_clien
         user = get_user_model().objects.get(username=name)
         assert user.has_usable_password()
         assert token not in user.password
-        assert tasks_status(api_client, token) == 200
+        assert me_status(api_client, token) == 200
     assert tokens["carol"] != tokens["dave"]
 
 

@@ -4,15 +4,14 @@
 
 Sends requests until the server answers 429, once with the token (the user rate) and once
 without (the anonymous rate), reports after how many requests each limit answered, and compares
-with the configured rates: `THROTTLE_USER_RATE` and `THROTTLE_ANON_RATE` of these settings, or
-the flags when the server runs elsewhere (behind ngrok, say). Exits 1 when they differ.
+with the configured rates (`THROTTLE_USER_RATE` and `THROTTLE_ANON_RATE`, as these settings read
+them), or the flags when the server runs elsewhere (behind ngrok, say). Exits 1 when they differ.
 
-Both limits are probed on `GET /api/schema/` unless `--path` and `--anon-path` say otherwise:
-it is in every project built from this template (the API layer serves it, whatever resources
-there are), it changes nothing, and it counts against the user budget with a token and the
-anonymous budget without one (with `API_DOCS_PUBLIC=false` the anonymous probe answers 401s,
-which count too). It is not the lightest page (the schema is generated per request): point
-`--path` at a list endpoint of your own for a lighter probe.
+Both limits are probed on `GET /api/auth/me/` unless `--path` and `--anon-path` say otherwise:
+it is in every project built from this template (accounts serves it, whatever resources there
+are), it is one cheap query and changes nothing, and it counts against the user budget with a
+token and against the anonymous budget without one (its 401s count: a flood of them is
+throttled too).
 
 Bounded: at most the expected number plus a margin per limit (`--max-requests` caps both), so
 it never floods a server. It spends the budgets it measures: run it once per window, on a
@@ -28,7 +27,7 @@ from django.core.management.base import BaseCommand, CommandError
 from api_layer.rates import configured_rates, parse_rate
 
 SHOWN_HEADERS = ["Retry-After", "RateLimit-Policy", "RateLimit"]
-PROBE = "/api/schema/"  # in every project, throttled for tokens and anonymous callers alike
+PROBE = "/api/auth/me/"  # in every project; counted for tokens and anonymous callers alike
 
 
 def send(url, token, timeout):
