@@ -1,10 +1,10 @@
 """A real browser (Debian's chromium, driven by Playwright) against a live server.
 
-Swagger UI renders from local assets and lists the task operations; a page from an allowed
-origin reads the caller's tasks with a token; a page from any other origin is blocked by the
-browser's CORS check. The browser is Debian's `/usr/bin/chromium` (`CHROMIUM_PATH` overrides the
-path): Playwright's own browser download is never used. Without a browser these tests skip,
-unless REQUIRE_SERVICES=1 (CI), where they fail.
+Swagger UI renders every operation of the served schema from local assets; a page from an allowed
+origin reads the API with a token; a page from any other origin is blocked by the browser's CORS
+check. The browser is Debian's `/usr/bin/chromium` (`CHROMIUM_PATH` overrides the path):
+Playwright's own browser download is never used. Without a browser these tests skip, unless
+REQUIRE_SERVICES=1 (CI), where they fail.
 """
 
 import os
@@ -17,8 +17,10 @@ from urllib.parse import urlsplit
 import pytest
 from knox.models import AuthToken
 
-from api_layer.testing import skip_or_fail
-from tasks.models import Task
+from api_layer.testing import send, skip_or_fail
+from api_layer.tests.urls import ITEMS
+
+pytestmark = pytest.mark.urls("api_layer.tests.urls")
 
 BROWSER = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 LAUNCH_ARGS = [
@@ -31,7 +33,7 @@ LAUNCH_ARGS = [
     "--disable-sync",
 ]
 PAGE = b"<!doctype html><html><head><title>client</title></head><body>client app</body></html>"
-READ_TASKS = """
+READ_WITH_TOKEN = """
 async ([url, token]) => {
   try {
     const response = await fetch(url, {headers: {Authorization: `Token ${token}`}});
@@ -111,18 +113,27 @@ def page_origin():
 
 @pytest.fixture
 def alices_token(alice):
-    Task.objects.create(title="Read by the browser", created_by=alice)
     return AuthToken.objects.create(user=alice)[1]
 
 
-def test_swagger_ui_renders_the_task_operations_from_local_assets(live_server, browser_page):
+def test_swagger_ui_renders_every_operation_of_the_schema_from_local_assets(
+    live_server, browser_page
+):
+    _, schema, _ = send("GET", f"{live_server.url}/api/schema/?format=json")
     browser_page.goto(f"{live_server.url}/api/docs/")
     browser_page.wait_for_selector(".opblock-summary-path", timeout=20_000)
 
-    paths = browser_page.locator(".opblock-summary-path").all_inner_texts()
-    assert {"/api/tasks/", "/api/tasks/{id}/"} <= {path.strip() for path in paths}
-    methods = browser_page.locator(".opblock-summary-method").all_inner_texts()
-    assert {"GET", "POST", "PUT", "PATCH", "DELETE"} <= set(methods)
+    rendered = browser_page.eval_on_selector_all(
+        ".opblock-summary",
+        """summaries => summaries.map(summary => [
+            summary.querySelector(".opblock-summary-method").textContent,
+            summary.querySelector(".opblock-summary-path").dataset.path,
+        ])""",
+    )
+    documented = [
+        [method.upper(), path] for path, methods in schema["paths"].items() for method in methods
+    ]
+    assert sorted(rendered) == sorted(documented)
     hosts = {urlsplit(url).netloc for url in browser_page.requested if url.startswith("http")}
     assert hosts == {urlsplit(live_server.url).netloc}
     # Under the pages' Content-Security-Policy, which allows no inline script.
@@ -131,7 +142,7 @@ def test_swagger_ui_renders_the_task_operations_from_local_assets(live_server, b
 
 def test_redoc_renders_the_schema_from_local_assets(live_server, browser_page):
     browser_page.goto(f"{live_server.url}/api/redoc/")
-    browser_page.wait_for_selector("text=/api/tasks/{id}/", timeout=20_000)
+    browser_page.wait_for_selector(f"text={ITEMS}{{id}}/", timeout=20_000)
 
     # ReDoc always asks a CDN for the Redocly logo: the page's policy stops it in the browser.
     hosts = {urlsplit(url).netloc for url in browser_page.requested if url.startswith("http")}
@@ -140,17 +151,17 @@ def test_redoc_renders_the_schema_from_local_assets(live_server, browser_page):
     assert all("Content Security Policy" in text for text in refusals), refusals
 
 
-def test_page_from_an_allowed_origin_reads_tasks_with_a_token(
+def test_page_from_an_allowed_origin_reads_the_api_with_a_token(
     alices_token, live_server, page_origin, settings, browser_page
 ):
     origin = page_origin()
     settings.CORS_ALLOWED_ORIGINS = [origin]
     browser_page.goto(f"{origin}/")
 
-    result = browser_page.evaluate(READ_TASKS, [f"{live_server.url}/api/tasks/", alices_token])
+    result = browser_page.evaluate(READ_WITH_TOKEN, [f"{live_server.url}{ITEMS}3/", alices_token])
 
     assert result["status"] == 200, result
-    assert [task["title"] for task in result["body"]["results"]] == ["Read by the browser"]
+    assert result["body"] == {"id": 3, "name": "Item 3"}
 
 
 def test_page_from_an_origin_not_in_the_list_is_blocked_by_the_browser(
@@ -160,7 +171,7 @@ def test_page_from_an_origin_not_in_the_list_is_blocked_by_the_browser(
     settings.CORS_ALLOWED_ORIGINS = [allowed]
     browser_page.goto(f"{other}/")
 
-    result = browser_page.evaluate(READ_TASKS, [f"{live_server.url}/api/tasks/", alices_token])
+    result = browser_page.evaluate(READ_WITH_TOKEN, [f"{live_server.url}{ITEMS}3/", alices_token])
 
     assert "blocked" in result, result
     assert "Failed to fetch" in result["blocked"]

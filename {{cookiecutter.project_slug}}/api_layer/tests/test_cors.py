@@ -3,13 +3,15 @@
 import pytest
 from django.conf import settings
 
-pytestmark = pytest.mark.django_db
+from api_layer.tests.urls import ITEMS
+
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("api_layer.tests.urls")]
 
 ALLOWED = settings.CORS_ALLOWED_ORIGINS[0]
 OTHER = "https://evil.example"
 
 
-def preflight(client, origin, path="/api/tasks/"):
+def preflight(client, origin, path=ITEMS):
     return client.options(
         path,
         HTTP_ORIGIN=origin,
@@ -49,14 +51,14 @@ def test_preflight_from_another_origin_is_not_allowed(api_client):
 
 
 def test_rate_limit_headers_are_exposed_to_browsers(alice_client):
-    response = alice_client.get("/api/tasks/", HTTP_ORIGIN=ALLOWED)
+    response = alice_client.get(ITEMS, HTTP_ORIGIN=ALLOWED)
 
     exposed = response["Access-Control-Expose-Headers"].split(", ")
     assert sorted(exposed) == ["RateLimit", "RateLimit-Policy", "Retry-After"]
 
 
 def test_error_responses_carry_cors_headers_so_browsers_can_read_them(api_client):
-    response = api_client.get("/api/tasks/", HTTP_ORIGIN=ALLOWED)
+    response = api_client.get(ITEMS, HTTP_ORIGIN=ALLOWED)
 
     assert response.status_code == 401
     assert response["Access-Control-Allow-Origin"] == ALLOWED

@@ -8,8 +8,9 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from api_layer.errors import MESSAGES
+from api_layer.tests.urls import ITEMS
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("api_layer.tests.urls")]
 
 # What must never reach a client: tracebacks, SQL, file paths, exception class names.
 LEAKS = [
@@ -25,7 +26,7 @@ LEAKS = [
     "RequestDataTooBig",
     "RecursionError",
     "Http404",
-    "Task matches",
+    "matches the given query",
 ]
 
 BIG_JSON = {"data": json.dumps({"username": "x" * 5_000_000}), "content_type": "application/json"}
@@ -35,9 +36,9 @@ DEEP_JSON = "[" * 100_000 + "]" * 100_000
 ERROR_REQUESTS = [
     ("get", "/api/no-such-route/", {}, 404),
     ("get", "/no-such-route/", {}, 404),
-    ("get", "/api/tasks/", {}, 401),
-    ("get", "/api/tasks/", {"HTTP_AUTHORIZATION": "Token forged"}, 401),
-    ("delete", "/api/tasks/", {}, 401),
+    ("get", ITEMS, {}, 401),
+    ("get", ITEMS, {"HTTP_AUTHORIZATION": "Token forged"}, 401),
+    ("delete", ITEMS, {}, 401),
     ("get", "/api/test/post-only/", {}, 405),
     ("get", "/api/health/", {"HTTP_HOST": "evil.example"}, 400),
     ("post", "/admin/login/", {"data": {"username": "x", "password": "y"}}, 403),
@@ -50,11 +51,6 @@ ERROR_REQUESTS = [
     ("post", "/api/auth/token/", {"data": DEEP_JSON, "content_type": "application/json"}, 400),
     ("post", "/api/auth/token/", BIG_JSON, 413),
 ]
-
-
-@pytest.fixture
-def failing_routes(settings):
-    settings.ROOT_URLCONF = "api_layer.tests.failing_urls"
 
 
 @pytest.fixture
@@ -77,9 +73,7 @@ def assert_no_leak(response):
 
 
 @pytest.mark.parametrize(("method", "path", "options", "status"), ERROR_REQUESTS)
-def test_every_error_is_a_json_envelope_without_internals(
-    failing_routes, browser, method, path, options, status
-):
+def test_every_error_is_a_json_envelope_without_internals(browser, method, path, options, status):
     response = getattr(browser, method)(path, **options)
 
     assert_envelope(response, status)
@@ -98,7 +92,7 @@ def test_every_error_is_a_json_envelope_without_internals(
     ],
 )
 def test_django_error_handlers_answer_json_without_the_safety_net_middleware(
-    failing_routes, browser, settings, method, path, options, status, message
+    browser, settings, method, path, options, status, message
 ):
     settings.MIDDLEWARE = [name for name in settings.MIDDLEWARE if "ErrorEnvelope" not in name]
 
@@ -113,6 +107,13 @@ def test_unknown_route_is_404_not_found(browser):
     assert assert_envelope(response, 404) == "Not found."
 
 
+def test_unknown_object_is_404_without_the_model_named(alice_client):
+    response = alice_client.get(f"{ITEMS}{10**6}/")
+
+    assert assert_envelope(response, 404) == "Not found."
+    assert_no_leak(response)
+
+
 def test_unknown_route_is_json_even_in_debug_mode(browser, settings):
     settings.DEBUG = True
 
@@ -121,7 +122,7 @@ def test_unknown_route_is_json_even_in_debug_mode(browser, settings):
     assert assert_envelope(response, 404) == "Not found."
 
 
-def test_crash_in_debug_mode_is_json_too(failing_routes, browser, settings):
+def test_crash_in_debug_mode_is_json_too(browser, settings):
     settings.DEBUG = True
 
     response = browser.get("/api/test/crash/")
@@ -133,7 +134,7 @@ def test_wrong_method_is_405_from_drf_and_from_django(alice_client, browser):
     staff = get_user_model().objects.create_user("staff", password="pw-1234567", is_staff=True)
     browser.force_login(staff)
 
-    drf = alice_client.delete("/api/tasks/")
+    drf = alice_client.delete(ITEMS)
     django = browser.get("/admin/logout/")
 
     assert assert_envelope(drf, 405) == 'Method "DELETE" not allowed.'
@@ -158,7 +159,7 @@ def test_admin_permission_denied_is_403(browser):
     staff = get_user_model().objects.create_user("staff", password="pw-1234567", is_staff=True)
     browser.force_login(staff)
 
-    response = browser.get("/admin/tasks/task/")
+    response = browser.get("/admin/auth/user/")
 
     assert assert_envelope(response, 403) == "You do not have permission to perform this action."
 
@@ -171,7 +172,7 @@ def test_admin_permission_denied_is_403(browser):
     ],
 )
 def test_unhandled_exception_is_a_generic_500_logged_with_traceback(
-    failing_routes, browser, log_to_file, path, cause
+    browser, log_to_file, path, cause
 ):
     log_file = log_to_file()
 

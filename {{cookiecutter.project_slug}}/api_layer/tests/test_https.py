@@ -6,8 +6,9 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from api_layer.testing import load_settings
+from api_layer.tests.urls import ITEMS
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("api_layer.tests.urls")]
 
 ONE_YEAR = 365 * 24 * 60 * 60
 
@@ -31,11 +32,11 @@ def test_ssl_redirect_sends_plain_http_to_https_except_health(settings):
     settings.SECURE_SSL_REDIRECT = True
     client = Client()
 
-    tasks = client.get("/api/tasks/")
+    items = client.get(ITEMS)
     health = client.get("/api/health/")
 
-    assert tasks.status_code == 301
-    assert tasks["Location"] == "https://testserver/api/tasks/"
+    assert items.status_code == 301
+    assert items["Location"] == f"https://testserver{ITEMS}"
     assert health.status_code == 200
 
 

@@ -7,8 +7,9 @@ from django.core.exceptions import ImproperlyConfigured
 from django.test import Client
 
 from api_layer.testing import PASSWORD
+from api_layer.tests.urls import ITEMS
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("api_layer.tests.urls")]
 
 FORGED = "2026-01-01 00:00:00,000 INFO api.requests GET /api/forged/ 200 user=1"
 
@@ -20,20 +21,19 @@ def request_lines(path):
 def test_one_line_per_request_with_who_what_and_outcome(log_to_file, alice, alice_client):
     log_file = log_to_file()
 
-    alice_client.get("/api/tasks/")
+    alice_client.get(ITEMS)
 
     [line] = request_lines(log_file)
-    assert " INFO api.requests GET /api/tasks/ 200 " in line
+    assert f" INFO api.requests GET {ITEMS} 200 " in line
     assert f"user={alice.pk} ip=127.0.0.1 " in line
     assert line.endswith("ms")
 
 
 @pytest.mark.parametrize(
     ("path", "status"),
-    [("/api/tasks/", 401), ("/api/test/forbidden/", 403), ("/api/test/throttled/", 429)],
+    [(ITEMS, 401), ("/api/test/forbidden/", 403), ("/api/test/throttled/", 429)],
 )
-def test_security_events_are_warnings(log_to_file, settings, path, status):
-    settings.ROOT_URLCONF = "api_layer.tests.failing_urls"
+def test_security_events_are_warnings(log_to_file, path, status):
     log_file = log_to_file()
 
     Client(raise_request_exception=False).get(path)
@@ -45,14 +45,14 @@ def test_security_events_are_warnings(log_to_file, settings, path, status):
 def test_json_format_gives_one_object_per_line(log_to_file, alice, alice_client):
     log_file = log_to_file("json")
 
-    alice_client.get("/api/tasks/")
-    alice_client.get("/api/tasks/%0A{}/")
+    alice_client.get(ITEMS)
+    alice_client.get(f"{ITEMS}%0A{{}}/")
 
     entries = [json.loads(line) for line in log_file.read_text().splitlines()]
     requests = [entry for entry in entries if entry["logger"] == "api.requests"]
     assert [(entry["path"], entry["status"]) for entry in requests] == [
-        ("/api/tasks/", 200),
-        ("/api/tasks/\n{}/", 404),
+        (ITEMS, 200),
+        (f"{ITEMS}\n{{}}/", 404),
     ]
     assert requests[0]["method"] == "GET"
     assert requests[0]["user"] == str(alice.pk)
@@ -68,9 +68,9 @@ def test_tokens_and_passwords_are_never_logged(log_to_file, api_client, alice):
         "/api/auth/token/", {"username": "alice", "password": PASSWORD}, format="json"
     ).json()["token"]
     api_client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
-    api_client.get(f"/api/tasks/?token={token}&password={PASSWORD}")
+    api_client.get(f"{ITEMS}?token={token}&password={PASSWORD}")
     api_client.credentials(HTTP_AUTHORIZATION="Token guessed-token-value")
-    api_client.get("/api/tasks/")
+    api_client.get(ITEMS)
 
     logged = log_file.read_text()
     assert len(request_lines(log_file)) == 3
@@ -83,7 +83,7 @@ def test_tokens_and_passwords_are_never_logged(log_to_file, api_client, alice):
 def test_user_text_cannot_forge_a_log_line(log_to_file, api_client, log_format, separator):
     log_file = log_to_file(log_format)
 
-    api_client.get(f"/api/tasks/{separator}{FORGED}")
+    api_client.get(f"{ITEMS}{separator}{FORGED}")
 
     lines = log_file.read_text().splitlines()
     assert len(lines) == 1

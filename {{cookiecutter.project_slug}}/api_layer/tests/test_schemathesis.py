@@ -4,6 +4,9 @@ It generates requests from `/api/schema/` (valid and edge-case bodies, parameter
 sends them to the app over WSGI with a real knox token, and checks every response: no server
 error, a status code the schema documents, a body, content type and headers as documented. A
 failure is fixed in the API or in the schema (openapi.py), never silenced here.
+
+The schema is served with the test routes (urls.py): every resource of the project plus the
+test-only items, whose ids 1 to 120 exist for every caller, so some detail requests find one.
 """
 
 import pytest
@@ -19,8 +22,10 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from api_layer.tests.urls import ITEMS
 from api_layer.throttle_store import throttle_store
-from tasks.models import Task
+
+pytestmark = pytest.mark.urls("api_layer.tests.urls")
 
 CHECKS = [
     not_a_server_error,
@@ -41,28 +46,25 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 
 
 @pytest.fixture
-def owner_token(make_user):
-    """A user with a few tasks (ids 1, 2, 3 in a fresh database), so detail requests find some."""
-    owner = make_user("schemathesis")
-    Task.objects.bulk_create([Task(title=f"Task {n}", created_by=owner) for n in range(3)])
-    return owner
+def caller(make_user):
+    return make_user("schemathesis")
 
 
 @schema.parametrize()
 # Health checks judge the speed of data generation, not the API: on a loaded CI machine they
 # would fail a run whose every response was right.
 @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
-def test_every_operation_answers_as_documented(case, owner_token):
+def test_every_operation_answers_as_documented(case, caller):
     # Fresh throttle budgets and a fresh token per case: a logout case revokes only its own token.
     # (Reset under this run's key prefix: a cache.clear() would flush a Redis others share.)
     throttle_store().reset()
-    _, token = AuthToken.objects.create(user=owner_token)
+    _, token = AuthToken.objects.create(user=caller)
 
     case.call_and_validate(headers={"Authorization": f"Token {token}"}, checks=CHECKS)
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("path", ["/api/tasks/0.5/", "/api/no-such-endpoint/"])
+@pytest.mark.parametrize("path", [f"{ITEMS}0.5/", "/api/no-such-endpoint/"])
 def test_url_no_route_matches_is_404_in_the_envelope(alice_client, path):
     # Found by schemathesis: Django answered an HTML page for a path the router does not match.
     response = alice_client.get(path)

@@ -12,18 +12,18 @@ from limits.strategies import MovingWindowRateLimiter
 
 from api_layer import throttle_store as store_module
 from api_layer.testing import PASSWORD
+from api_layer.tests.urls import ITEMS
 from api_layer.throttling import limit_item
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("api_layer.tests.urls")]
 
-TASKS = "/api/tasks/"
 TOKEN = "/api/auth/token/"
 REGISTER = "/api/auth/register/"
 HEALTH = "/api/health/"
 WRONG_PASSWORD = "wrong-password"
 
 
-def statuses(client, count, path=TASKS, **extra):
+def statuses(client, count, path=ITEMS, **extra):
     return [client.get(path, **extra).status_code for _ in range(count)]
 
 
@@ -151,7 +151,7 @@ def test_rotating_x_forwarded_for_never_opens_a_fresh_budget(rates, api_client):
     rates(anon="3/minute")
 
     codes = [
-        api_client.get(TASKS, HTTP_X_FORWARDED_FOR=f"203.0.113.{n}").status_code for n in range(6)
+        api_client.get(ITEMS, HTTP_X_FORWARDED_FOR=f"203.0.113.{n}").status_code for n in range(6)
     ]
 
     assert codes == [401] * 3 + [429] * 3
@@ -163,10 +163,10 @@ def test_behind_one_trusted_proxy_the_hop_it_appended_is_the_client(rates, api_c
     proxy = {"REMOTE_ADDR": "10.0.0.1"}
 
     spoofed = [
-        api_client.get(TASKS, HTTP_X_FORWARDED_FOR=f"203.0.113.{n}, 192.0.2.7", **proxy)
+        api_client.get(ITEMS, HTTP_X_FORWARDED_FOR=f"203.0.113.{n}, 192.0.2.7", **proxy)
         for n in range(3)
     ]
-    other_client = api_client.get(TASKS, HTTP_X_FORWARDED_FOR="192.0.2.8", **proxy)
+    other_client = api_client.get(ITEMS, HTTP_X_FORWARDED_FOR="192.0.2.8", **proxy)
 
     assert [r.status_code for r in spoofed] == [401, 401, 429]
     assert other_client.status_code == 401
@@ -179,7 +179,7 @@ def test_behind_a_proxy_a_request_with_too_few_hops_counts_for_its_socket_addres
     settings.TRUSTED_PROXY_COUNT = 2
 
     codes = [
-        api_client.get(TASKS, HTTP_X_FORWARDED_FOR=f"203.0.113.{n}").status_code for n in range(3)
+        api_client.get(ITEMS, HTTP_X_FORWARDED_FOR=f"203.0.113.{n}").status_code for n in range(3)
     ]
 
     assert codes == [401, 401, 429]
@@ -192,7 +192,7 @@ def test_throttled_response_is_429_with_retry_after_and_the_envelope(rates, alic
     rates(user="2/minute")
     statuses(alice_client, 2)
 
-    response = alice_client.get(TASKS)
+    response = alice_client.get(ITEMS)
 
     assert response.status_code == 429
     assert response["Retry-After"] == "60"
@@ -205,7 +205,7 @@ def test_throttled_response_is_429_with_retry_after_and_the_envelope(rates, alic
 def test_ratelimit_headers_count_down(rates, alice_client, clock):
     rates(user="3/hour")
 
-    headers = [alice_client.get(TASKS)["RateLimit"] for _ in range(3)]
+    headers = [alice_client.get(ITEMS)["RateLimit"] for _ in range(3)]
 
     assert headers == ['"user";r=2;t=3600', '"user";r=1;t=3600', '"user";r=0;t=3600']
 
@@ -214,12 +214,12 @@ def test_retry_after_is_when_the_oldest_counted_request_leaves_the_window(
     rates, alice_client, clock
 ):
     rates(user="2/minute")
-    alice_client.get(TASKS)
+    alice_client.get(ITEMS)
     clock.advance(20)
-    alice_client.get(TASKS)
+    alice_client.get(ITEMS)
     clock.advance(15)
 
-    response = alice_client.get(TASKS)
+    response = alice_client.get(ITEMS)
 
     assert response.status_code == 429
     assert response["Retry-After"] == "25"
@@ -237,7 +237,7 @@ def test_budget_comes_back_once_the_window_has_passed(rates, alice_client, clock
 def test_no_span_of_the_window_admits_more_than_the_rate(rates, alice_client, clock):
     """A fixed window would admit twice the rate around its boundary; a moving one never does."""
     rates(user="4/minute")
-    alice_client.get(TASKS)
+    alice_client.get(ITEMS)
     clock.advance(55)
     statuses(alice_client, 3)
     clock.advance(6)
@@ -248,7 +248,7 @@ def test_no_span_of_the_window_admits_more_than_the_rate(rates, alice_client, cl
 def test_unauthenticated_401s_carry_the_anon_headers(rates, api_client, clock):
     rates(anon="5/minute")
 
-    response = api_client.get(TASKS)
+    response = api_client.get(ITEMS)
 
     assert response.status_code == 401
     assert response["RateLimit-Policy"] == '"anon";q=5;w=60'
@@ -276,7 +276,7 @@ def test_rates_in_every_contract_form_are_enforced(rates, alice_client, rate, qu
     codes = statuses(alice_client, quota + 1)
 
     assert codes == [200] * quota + [429]
-    assert alice_client.get(TASKS)["RateLimit-Policy"] == f'"user";q={quota};w={window}'
+    assert alice_client.get(ITEMS)["RateLimit-Policy"] == f'"user";q={quota};w={window}'
 
 
 def test_health_is_never_throttled_nor_counted(rates, api_client):

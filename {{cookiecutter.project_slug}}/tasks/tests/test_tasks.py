@@ -1,3 +1,7 @@
+"""The example resource: the caller's own tasks, with the title rule and strict fields."""
+
+import json
+
 import pytest
 
 from tasks.models import Task
@@ -134,7 +138,24 @@ def test_titles_of_letters_digits_and_spaces_are_accepted(alice_client, title):
 
 @pytest.mark.parametrize(
     "title",
-    ["ab", "x" * 201, "   ", "", "<script>", "Buy milk!", "line\nbreak", "tab\there", "emoji 🎉"],
+    [
+        "ab",
+        "x" * 201,
+        "   ",
+        "",
+        "<script>",
+        "Buy milk!",
+        "emoji 🎉",
+        # Control characters: line breaks and separators of every kind, a NUL, a terminal escape.
+        "line\nbreak",
+        "tab\there",
+        "Buy\rmilk",
+        "Buy\r\nmilk",
+        "Buy\u2028milk",
+        "Buy\u0085milk",
+        "Buy\x00milk",
+        "\x1b[31mred",
+    ],
 )
 def test_invalid_titles_are_rejected_with_the_field_error(alice_client, title):
     response = alice_client.post(LIST, {"title": title}, format="json")
@@ -152,11 +173,65 @@ def test_missing_title_is_a_field_error(alice_client):
     assert response.json() == {"error": {"title": ["This field is required."]}}
 
 
-def test_completed_must_be_a_boolean(alice_client):
-    response = alice_client.post(LIST, {"title": "Valid", "completed": "maybe"}, format="json")
+def test_description_is_bounded(alice_client):
+    longest = alice_client.post(LIST, {"title": "Okay", "description": "x" * 2000}, format="json")
+    too_long = alice_client.post(LIST, {"title": "Okay", "description": "x" * 2001}, format="json")
+
+    assert longest.status_code == 201
+    assert too_long.status_code == 400
+    assert list(too_long.json()["error"]) == ["description"]
+    assert Task.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "value", ["true", "false", "yes", "on", "1", 1, 0, "", "maybe", None, [], {}]
+)
+def test_completed_accepts_only_json_booleans(alice_client, value):
+    response = alice_client.post(LIST, {"title": "Valid", "completed": value}, format="json")
 
     assert response.status_code == 400
     assert list(response.json()["error"]) == ["completed"]
+    assert not Task.objects.exists()
+
+
+@pytest.mark.parametrize("value", [True, False])
+def test_completed_json_booleans_are_stored(alice_client, value):
+    response = alice_client.post(LIST, {"title": "Valid", "completed": value}, format="json")
+
+    assert response.status_code == 201
+    assert Task.objects.get().completed is value
+
+
+@pytest.mark.parametrize(
+    "page", ["2", "0", "-1", "abc", "1.5", "1e9999", "999999999999", "9" * 5000, "inf"]
+)
+def test_absurd_page_numbers_are_404_with_the_envelope(alice_client, alices_task, page):
+    response = alice_client.get(LIST, {"page": page})
+
+    assert response.status_code == 404
+    assert response.json() == {"error": "Invalid page."}
+
+
+@pytest.mark.parametrize("task_id", ["9" * 30, "-1", "abc", "1e5", "0x10", "%D9%A1%D9%A2"])
+def test_absurd_task_ids_are_404_with_the_envelope(alice_client, alices_task, task_id):
+    response = alice_client.get(detail(task_id))
+
+    assert response.status_code == 404
+    assert response.json() == {"error": "Not found."}
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "status"),
+    [
+        ("title=Form+task", "application/x-www-form-urlencoded", 415),
+        (json.dumps({"title": "Big", "description": "x" * 5_000_000}), "application/json", 413),
+    ],
+)
+def test_refused_bodies_create_no_task(alice_client, body, content_type, status):
+    response = alice_client.post(LIST, body, content_type=content_type)
+
+    assert response.status_code == status
+    assert not Task.objects.exists()
 
 
 @pytest.mark.parametrize("method", ["get", "post"])

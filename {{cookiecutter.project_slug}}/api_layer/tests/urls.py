@@ -1,0 +1,110 @@
+"""The project's routes plus test-only ones: the API layer's tests run against these.
+
+- `ITEMS`: a small resource of the API layer's own, so its tests need no domain app (tasks/ may
+  be deleted): 120 items every caller with a token may list (paginated by the default
+  pagination) or read one by one; creating an item validates the body and answers it back.
+  Nothing is stored: an app cannot add models without migrations.
+- `/api/test/...`: views that fail the way real bugs do, for the error-envelope tests. They are
+  left out of the schema, which documents only what a client may call.
+
+Use it with `pytestmark = pytest.mark.urls("api_layer.tests.urls")`.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.http import Http404, HttpResponse
+from django.urls import include, path
+from django.views.decorators.http import require_POST
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import api_view, permission_classes
+from rest_framework.exceptions import Throttled
+from rest_framework.permissions import AllowAny
+from rest_framework.routers import SimpleRouter
+
+from config import urls as project_urls
+
+ITEMS = "/api/test/items/"
+ITEM_COUNT = 120
+
+# The project's error handlers, whichever it sets: Django reads them from the root URLconf.
+globals().update(
+    {name: view for name, view in vars(project_urls).items() if name.startswith("handler")}
+)
+
+# What a careless exception message carries: SQL and a file path. Never executed.
+LEAKY_MESSAGE = f"SELECT secret FROM auth_user in {__file__}"  # noqa: S608
+
+
+# "TestItem": its schema component must not clash with a project's own `Item`.
+class TestItemSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(max_length=100)
+
+    def create(self, validated_data):
+        return {"id": ITEM_COUNT + 1, **validated_data}
+
+
+class TestItemViewSet(
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Test-only items: list, create (answered back, not stored), read one."""
+
+    serializer_class = TestItemSerializer
+    lookup_value_converter = "int"
+
+    def get_queryset(self):
+        return [{"id": n, "name": f"Item {n}"} for n in range(1, ITEM_COUNT + 1)]
+
+    def get_object(self):
+        for item in self.get_queryset():
+            if item["id"] == self.kwargs["pk"]:
+                return item
+        # What Django's get_object_or_404 says: the envelope must not pass the model name on.
+        raise Http404("No Item matches the given query.")
+
+
+router = SimpleRouter(use_regex_path=False)
+router.register("test/items", TestItemViewSet, basename="test-item")
+
+
+def crashing_django_view(request):
+    raise RuntimeError(LEAKY_MESSAGE)
+
+
+@extend_schema(exclude=True)
+@api_view(["GET"])
+@permission_classes([AllowAny])
+def crashing_api_view(request):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT no_such_column FROM no_such_table_for_sure")
+
+
+@extend_schema(exclude=True)
+@api_view(["GET"])
+@permission_classes([AllowAny])
+def throttled_api_view(request):
+    raise Throttled(wait=30)
+
+
+@require_POST
+def post_only_django_view(request):
+    return HttpResponse("posted")
+
+
+def forbidden_django_view(request):
+    raise PermissionDenied(LEAKY_MESSAGE)
+
+
+urlpatterns = [
+    path("api/", include(router.urls)),
+    path("api/test/crash/", crashing_django_view),
+    path("api/test/crash-sql/", crashing_api_view),
+    path("api/test/forbidden/", forbidden_django_view),
+    path("api/test/throttled/", throttled_api_view),
+    path("api/test/post-only/", post_only_django_view),
+    *project_urls.urlpatterns,
+]
