@@ -146,7 +146,7 @@ def test_venv_setup_answers_with_a_tested_running_api(bake, capfd, tmp_path, mon
     tokens = read_tokens(project)
     assert set(tokens) == {"demo", "alice"}
     assert (
-        f'curl -H "Authorization: Token {tokens["demo"]}" http://127.0.0.1:8000/api/tasks/' in out
+        f'curl -H "Authorization: Token {tokens["demo"]}" http://127.0.0.1:8000/api/auth/me/' in out
     )
     assert_tokens_work(project, python, tokens)
 
