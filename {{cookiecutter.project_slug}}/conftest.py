@@ -145,6 +145,12 @@ def alice_client(client_for, alice):
 
 
 @pytest.fixture
+def alices_token(alice):
+    """A fresh plain token of alice's, for clients outside Django's test client."""
+    return AuthToken.objects.create(user=alice)[1]
+
+
+@pytest.fixture
 def bob_client(client_for, bob):
     return client_for(bob)
 

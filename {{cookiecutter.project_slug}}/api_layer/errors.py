@@ -45,7 +45,7 @@ def error_body(detail):
 def api_exception_handler(exc, context):
     exc = count_unauthenticated(exc, context)  # DRF refuses credentials before it throttles
     if isinstance(exc, Http404):
-        # Django's Http404 carries a message naming the model: "No Task matches the given query."
+        # Django's Http404 carries a message naming the model: "No Note matches the given query."
         exc = Http404("Not found.")
     response = exception_handler(exc, context)
     if response is not None:

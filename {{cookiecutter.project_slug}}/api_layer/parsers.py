@@ -3,7 +3,7 @@
 Threat: a deeply nested JSON body (`[[[[...]]]]`, 100,000 levels in 200 KB) makes Python's json
 module raise `RecursionError`, which DRF's `JSONParser` does not catch: a 500 per request, and a
 traceback in the log each time. Decision: DRF's parser, with the recursion turned into a 400 and
-any body nested deeper than `MAX_DEPTH` refused as well (a task is one flat object). The body
+any body nested deeper than `MAX_DEPTH` refused as well (API resources are flat objects). The body
 size is bounded before parsing by Django's `DATA_UPLOAD_MAX_MEMORY_SIZE` (DRF reads JSON through
 `request.body`), answered with 413 in `errors.bad_request`.
 """

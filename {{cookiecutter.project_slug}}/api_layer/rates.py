@@ -5,8 +5,6 @@ and nothing else: no spaces, no other spelling of a unit. Threat: a typo read as
 DRF's own parser reads a unit by its first letter (`5/mins` and `5/month` are 5 a minute) and
 `int()` takes spaces and non-ASCII digits. Decision: one strict form, checked when settings load,
 so a malformed rate stops startup with ImproperlyConfigured naming the variable and its value.
-The template's pre-generation hook checks answers with the same rule; a template test keeps the two
-equal.
 
 The rates live in `REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]`, filled once from the environment in
 settings. The throttles, the commands and the tests' `rates` fixture all read or change them there.

@@ -92,7 +92,7 @@ STORAGES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Request bodies: a task is a few KB; Django answers larger bodies before parsing (413, errors.py).
+# Request bodies: an API object is a few KB; Django refuses larger ones before parsing (413).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 
 # --- Database ---------------------------------------------------------------------------------

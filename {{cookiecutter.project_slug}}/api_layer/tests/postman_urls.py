@@ -8,10 +8,8 @@ from rest_framework.routers import SimpleRouter
 
 from config import urls as project_urls
 
-# The project's error handlers, whichever it sets: Django reads them from the root URLconf.
-globals().update(
-    {name: view for name, view in vars(project_urls).items() if name.startswith("handler")}
-)
+# Django reads the error handlers from the root URLconf: the project's own, imported here.
+from config.urls import handler400, handler403, handler404, handler500  # noqa: F401
 
 
 class GroupSerializer(serializers.ModelSerializer):

@@ -15,7 +15,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 import pytest
-from knox.models import AuthToken
 
 from api_layer.testing import send, skip_or_fail
 from api_layer.tests.urls import ITEMS
@@ -109,11 +108,6 @@ def page_origin():
     for server in servers:
         server.shutdown()
         server.server_close()
-
-
-@pytest.fixture
-def alices_token(alice):
-    return AuthToken.objects.create(user=alice)[1]
 
 
 def test_swagger_ui_renders_every_operation_of_the_schema_from_local_assets(

@@ -24,13 +24,11 @@ from rest_framework.routers import SimpleRouter
 
 from config import urls as project_urls
 
+# Django reads the error handlers from the root URLconf: the project's own, imported here.
+from config.urls import handler400, handler403, handler404, handler500  # noqa: F401
+
 ITEMS = "/api/test/items/"
 ITEM_COUNT = 120
-
-# The project's error handlers, whichever it sets: Django reads them from the root URLconf.
-globals().update(
-    {name: view for name, view in vars(project_urls).items() if name.startswith("handler")}
-)
 
 # What a careless exception message carries: SQL and a file path. Never executed.
 LEAKY_MESSAGE = f"SELECT secret FROM auth_user in {__file__}"  # noqa: S608

@@ -19,7 +19,7 @@ serves (drf-spectacular, generated in this process), so a new operation appears 
 - Operations whose security names `knoxApiToken` send `Authorization: Token {{token}}`, except
   the demo account's: accounts' `register`, `token`, `logout` and `logoutall` (by URL name), and
   the other operations under their tag, which use the demo account's credentials and tokens.
-- Throttling repeats the first list GET (no path parameter) that needs a token, else one that
+- Throttling repeats the first GET without a path parameter that needs a token, else one that
   accepts a token, once more than the user rate admits, so the last answers 429. No such GET,
   no folder.
 - Each test script accepts the success (2xx) codes its operation documents, and is written in
