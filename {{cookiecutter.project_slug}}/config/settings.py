@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "corsheaders",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_filters",
     # The API layer: throttling, errors, logging, health, docs; rarely changed.
     "api_layer",
     # Domain apps: yours to change. Each adds its routes in config/urls.py.

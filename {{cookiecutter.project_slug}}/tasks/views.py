@@ -1,6 +1,15 @@
-from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import viewsets
 
+from api_layer.openapi import ValidationErrorSerializer
+
+from .filters import BoundedSearchFilter, StrictOrderingFilter, TaskFilter
 from .models import Task
 from .serializers import TaskSerializer
 
@@ -21,6 +30,14 @@ def examples(request, response):
 
 
 @extend_schema_view(
+    list=extend_schema(
+        responses={
+            200: TaskSerializer(many=True),
+            400: OpenApiResponse(
+                ValidationErrorSerializer, description="A query parameter is not valid."
+            ),
+        }
+    ),
     create=extend_schema(examples=examples(NEW_TASK, TASK)),
     update=extend_schema(
         examples=examples({**NEW_TASK, "completed": True}, {**TASK, "completed": True})
@@ -38,6 +55,12 @@ class TaskViewSet(viewsets.ModelViewSet):
 
     serializer_class = TaskSerializer
     queryset = Task.objects.none()  # names the model for the schema; get_queryset scopes it
+    # ?completed=, ?created_after=, ?created_before=, ?search=, ?ordering= (filters.py).
+    filter_backends = [DjangoFilterBackend, BoundedSearchFilter, StrictOrderingFilter]
+    filterset_class = TaskFilter
+    search_fields = ["title", "description"]
+    ordering_fields = ["created_at", "title", "completed"]
+    ordering = ["-created_at"]  # newest first; ties by id (StrictOrderingFilter)
 
     def get_queryset(self):
         return Task.objects.filter(created_by=self.request.user).select_related("created_by")
