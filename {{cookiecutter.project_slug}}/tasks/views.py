@@ -9,6 +9,14 @@ from rest_framework import viewsets
 
 from api_layer.openapi import ValidationErrorSerializer
 
+from .conditional import (
+    IF_MATCH,
+    IF_NONE_MATCH,
+    NOT_MODIFIED,
+    PRECONDITION_FAILED,
+    ConditionalMixin,
+    etag_header,
+)
 from .filters import BoundedSearchFilter, StrictOrderingFilter, TaskFilter
 from .models import Task
 from .serializers import TaskSerializer
@@ -18,6 +26,7 @@ TASK = {
     "id": 42,
     **NEW_TASK,
     "created_at": "2026-01-15T09:30:00Z",
+    "updated_at": "2026-01-15T09:30:00Z",
     "created_by": "alice",
 }
 
@@ -31,23 +40,34 @@ def examples(request, response):
 
 @extend_schema_view(
     list=extend_schema(
+        parameters=[IF_NONE_MATCH, etag_header(200, 304)],
         responses={
             200: TaskSerializer(many=True),
+            304: NOT_MODIFIED,
             400: OpenApiResponse(
                 ValidationErrorSerializer, description="A query parameter is not valid."
             ),
-        }
+        },
     ),
-    create=extend_schema(examples=examples(NEW_TASK, TASK)),
+    retrieve=extend_schema(
+        parameters=[IF_NONE_MATCH, etag_header(200, 304)],
+        responses={200: TaskSerializer, 304: NOT_MODIFIED},
+    ),
+    create=extend_schema(parameters=[etag_header(201)], examples=examples(NEW_TASK, TASK)),
     update=extend_schema(
-        examples=examples({**NEW_TASK, "completed": True}, {**TASK, "completed": True})
+        parameters=[IF_MATCH, etag_header(200)],
+        responses={200: TaskSerializer, 412: PRECONDITION_FAILED},
+        examples=examples({**NEW_TASK, "completed": True}, {**TASK, "completed": True}),
     ),
     partial_update=extend_schema(
-        examples=examples({"completed": True}, {**TASK, "completed": True})
+        parameters=[IF_MATCH, etag_header(200)],
+        responses={200: TaskSerializer, 412: PRECONDITION_FAILED},
+        examples=examples({"completed": True}, {**TASK, "completed": True}),
     ),
+    destroy=extend_schema(parameters=[IF_MATCH], responses={204: None, 412: PRECONDITION_FAILED}),
 )
-class TaskViewSet(viewsets.ModelViewSet):
-    """CRUD on the caller's own tasks.
+class TaskViewSet(ConditionalMixin, viewsets.ModelViewSet):
+    """CRUD on the caller's own tasks, with ETags and preconditions (conditional.py).
 
     The queryset is scoped to the caller, so another user's task is 404 (it does not exist for
     you), never 403 (which would confirm that it exists).
