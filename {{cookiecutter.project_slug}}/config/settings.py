@@ -175,6 +175,10 @@ REST_FRAMEWORK = {
     },
 }
 
+# --- Domain apps ----------------------------------------------------------------------------
+# Tasks one user may keep (tasks/quota.py): the next create is a 409 (OWASP API4).
+MAX_TASKS_PER_USER = env.int("MAX_TASKS_PER_USER", default=10_000)
+
 # --- Errors (errors.py: one JSON envelope, also for what DRF never sees) ----------------------
 CSRF_FAILURE_VIEW = "api_layer.errors.csrf_failure"
 # handler400, handler403, handler404 and handler500 are set in urls.py.

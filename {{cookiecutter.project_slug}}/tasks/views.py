@@ -1,3 +1,4 @@
+from django.db import transaction
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -7,7 +8,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import viewsets
 
-from api_layer.openapi import ValidationErrorSerializer
+from api_layer.openapi import ErrorSerializer, ValidationErrorSerializer
 
 from .conditional import (
     IF_MATCH,
@@ -19,6 +20,7 @@ from .conditional import (
 )
 from .filters import BoundedSearchFilter, StrictOrderingFilter, TaskFilter
 from .models import Task
+from .quota import check_task_quota
 from .serializers import TaskSerializer
 
 NEW_TASK = {"title": "Buy milk", "description": "Two litres, semi-skimmed", "completed": False}
@@ -53,7 +55,16 @@ def examples(request, response):
         parameters=[IF_NONE_MATCH, etag_header(200, 304)],
         responses={200: TaskSerializer, 304: NOT_MODIFIED},
     ),
-    create=extend_schema(parameters=[etag_header(201)], examples=examples(NEW_TASK, TASK)),
+    create=extend_schema(
+        parameters=[etag_header(201)],
+        responses={
+            201: TaskSerializer,
+            409: OpenApiResponse(
+                ErrorSerializer, description="The caller has `MAX_TASKS_PER_USER` tasks already."
+            ),
+        },
+        examples=examples(NEW_TASK, TASK),
+    ),
     update=extend_schema(
         parameters=[IF_MATCH, etag_header(200)],
         responses={200: TaskSerializer, 412: PRECONDITION_FAILED},
@@ -86,4 +97,6 @@ class TaskViewSet(ConditionalMixin, viewsets.ModelViewSet):
         return Task.objects.filter(created_by=self.request.user).select_related("created_by")
 
     def perform_create(self, serializer):
-        serializer.save(created_by=self.request.user)
+        with transaction.atomic():
+            check_task_quota(self.request.user)  # 409 past MAX_TASKS_PER_USER (quota.py)
+            serializer.save(created_by=self.request.user)

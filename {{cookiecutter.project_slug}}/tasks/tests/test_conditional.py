@@ -1,17 +1,13 @@
 """ETags, 304 and 412: a client can skip unchanged answers, and never overwrite a change it has
 not seen (conditional.py)."""
 
-import contextlib
 import json
-import threading
-import time
 
 import pytest
-from django.db import DEFAULT_DB_ALIAS, connection, connections
-from knox.models import AuthToken
 
 from api_layer.testing import send
 from tasks.models import Task
+from tasks.tests.concurrency import at_once, require_postgresql, token_headers
 
 pytestmark = pytest.mark.django_db
 
@@ -159,70 +155,22 @@ def test_two_writes_with_the_same_tag_at_once_apply_once(live_server, alice, tas
     """The check and the write are one step: both requests wait on the task's row, then one
     applies and the other, seeing the new state, is 412 (without the row lock, both read the old
     state, pass the check, and both apply)."""
-    if connection.vendor != "postgresql":
-        pytest.skip(
-            "SQLite serializes writers (IMMEDIATE transactions); the in-memory test database is "
-            "shared by the live server's threads, so two requests cannot overlap there"
-        )
+    require_postgresql()
     url = live_server.url + detail(task.id)
-    devices = [token_headers(alice) for _ in range(2)]
-    _, _, read = send("GET", url, devices[0])
-    statuses = []
+    phone, laptop = (token_headers(alice) for _ in range(2))
+    etag = send("GET", url, phone)[2]["ETag"]
 
-    def write(headers, title):
-        statuses.append(patch(url, headers, read["ETag"], {"title": title})[0])
-
-    writers = [
-        threading.Thread(target=write, args=(headers, title))
-        for headers, title in zip(devices, ["From the phone", "From the laptop"], strict=True)
-    ]
-    with row_locked(Task, task.id):
-        for writer in writers:
-            writer.start()
-        wait_until_waiting_on_locks(2)
-    for writer in writers:
-        writer.join(timeout=10)
+    statuses = at_once(
+        Task,
+        task.id,
+        lambda: patch(url, phone, etag, {"title": "From the phone"})[0],
+        lambda: patch(url, laptop, etag, {"title": "From the laptop"})[0],
+    )
 
     assert sorted(statuses) == [200, 412]
     assert Task.objects.get(id=task.id).title in {"From the phone", "From the laptop"}
 
 
-def token_headers(user):
-    """Headers with a fresh token of `user` (a device of its own)."""
-    _, token = AuthToken.objects.create(user=user)
-    return {"Authorization": f"Token {token}"}
-
-
 def patch(url, headers, etag, body):
     headers = {**headers, "If-Match": etag, "Content-Type": "application/json"}
     return send("PATCH", url, headers, json.dumps(body).encode())
-
-
-@contextlib.contextmanager
-def row_locked(model, pk):
-    """Hold `SELECT ... FOR UPDATE` on one row, from a connection of its own, during the block."""
-    blocker = connections.create_connection(DEFAULT_DB_ALIAS)
-    blocker.set_autocommit(False)
-    try:
-        with blocker.cursor() as cursor:
-            table = connection.ops.quote_name(model._meta.db_table)
-            cursor.execute(f"SELECT id FROM {table} WHERE id = %s FOR UPDATE", [pk])  # noqa: S608
-            yield
-    finally:
-        blocker.rollback()
-        blocker.close()
-
-
-def wait_until_waiting_on_locks(count, timeout=10):
-    """Until `count` sessions of this database wait on a lock (PostgreSQL)."""
-    deadline = time.monotonic() + timeout
-    with connection.cursor() as cursor:
-        while time.monotonic() < deadline:
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-            )
-            if cursor.fetchone()[0] >= count:
-                return
-            time.sleep(0.01)
-    raise AssertionError(f"{count} requests never waited on the lock")
