@@ -12,6 +12,7 @@ from datetime import UTC
 
 import django_filters
 from django.core.exceptions import ValidationError as FieldValidationError
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import filters
 from rest_framework.exceptions import ValidationError
@@ -62,6 +63,18 @@ class TaskFilter(django_filters.FilterSet):
     class Meta:
         model = Task
         fields = ["completed", "created_after", "created_before"]
+
+
+class FilterSetBackend(DjangoFilterBackend):
+    """django-filter's backend, skipped when the request has none of the filterset's parameters:
+    it builds a form per request (about a tenth of a list request's CPU, profiled), and without
+    parameters its answer is the queryset unchanged."""
+
+    def filter_queryset(self, request, queryset, view):
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class and not set(filterset_class.base_filters) & set(request.query_params):
+            return queryset
+        return super().filter_queryset(request, queryset, view)
 
 
 class BoundedSearchFilter(filters.SearchFilter):

@@ -1,5 +1,4 @@
 from django.db import transaction
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiResponse,
@@ -18,7 +17,7 @@ from .conditional import (
     ConditionalMixin,
     etag_header,
 )
-from .filters import BoundedSearchFilter, StrictOrderingFilter, TaskFilter
+from .filters import BoundedSearchFilter, FilterSetBackend, StrictOrderingFilter, TaskFilter
 from .models import Task
 from .quota import check_task_quota
 from .serializers import TaskSerializer
@@ -87,7 +86,7 @@ class TaskViewSet(ConditionalMixin, viewsets.ModelViewSet):
     serializer_class = TaskSerializer
     queryset = Task.objects.none()  # names the model for the schema; get_queryset scopes it
     # ?completed=, ?created_after=, ?created_before=, ?search=, ?ordering= (filters.py).
-    filter_backends = [DjangoFilterBackend, BoundedSearchFilter, StrictOrderingFilter]
+    filter_backends = [FilterSetBackend, BoundedSearchFilter, StrictOrderingFilter]
     filterset_class = TaskFilter
     search_fields = ["title", "description"]
     ordering_fields = ["created_at", "title", "completed"]
