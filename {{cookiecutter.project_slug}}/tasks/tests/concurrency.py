@@ -15,7 +15,7 @@ def require_postgresql():
     if connection.vendor != "postgresql":
         pytest.skip(
             "two overlapping requests need PostgreSQL: the in-memory SQLite test database is "
-            "shared by the live server's threads (SQLite itself admits one writer at a time)"
+            "shared by the live server's threads (test_sqlite_writers.py covers SQLite)"
         )
 
 
