@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from corsheaders.defaults import default_headers
 
 from api_layer.log_format import logging_config
 from api_layer.rates import rate_from_env
@@ -36,6 +37,7 @@ INSTALLED_APPS = [
     "corsheaders",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_filters",
     # The API layer: throttling, errors, logging, health, docs; rarely changed.
     "api_layer",
     # Domain apps: yours to change. Each adds its routes in config/urls.py.
@@ -100,6 +102,9 @@ DATABASES = {"default": env.db("DATABASE_URL", default="sqlite:///db.sqlite3")}
 # A relative SQLite path is relative to the project, not to the folder a command runs in.
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["NAME"] = str(BASE_DIR / DATABASES["default"]["NAME"])
+    # A transaction takes the write lock when it begins: a read-then-write (a precondition, a
+    # quota) cannot interleave with another, and concurrent writers wait instead of failing.
+    DATABASES["default"].setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
 # Persistent connections: each worker thread keeps its connection for this many seconds instead
 # of opening one per request (0: close after each request). Health checks replace a connection
 # the server dropped (restart, failover) before it is reused, instead of failing a request.
@@ -170,6 +175,10 @@ REST_FRAMEWORK = {
     },
 }
 
+# --- Domain apps ----------------------------------------------------------------------------
+# Tasks one user may keep (tasks/quota.py): the next create is a 409 (OWASP API4).
+MAX_TASKS_PER_USER = env.int("MAX_TASKS_PER_USER", default=10_000)
+
 # --- Errors (errors.py: one JSON envelope, also for what DRF never sees) ----------------------
 CSRF_FAILURE_VIEW = "api_layer.errors.csrf_failure"
 # handler400, handler403, handler404 and handler500 are set in urls.py.
@@ -228,7 +237,8 @@ CORS_ALLOW_ALL_ORIGINS = False
 CORS_ALLOW_CREDENTIALS = False
 CORS_URLS_REGEX = r"^/api/.*$"
 # corsheaders' default request headers include `authorization` and `content-type`.
-CORS_EXPOSE_HEADERS = ["Retry-After", "RateLimit", "RateLimit-Policy"]
+CORS_ALLOW_HEADERS = [*default_headers, "if-match", "if-none-match"]  # conditional requests
+CORS_EXPOSE_HEADERS = ["Retry-After", "RateLimit", "RateLimit-Policy", "ETag"]
 
 # --- Logging (log_format.py, request_log.py) --------------------------------------------------
 LOG_DESTINATION = env.str("LOG_DESTINATION", default="console+file")  # console, file, console+file

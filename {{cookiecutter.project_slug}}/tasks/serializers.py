@@ -25,5 +25,13 @@ class TaskSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Task
-        fields = ["id", "title", "description", "completed", "created_at", "created_by"]
-        read_only_fields = ["id", "created_at", "created_by"]
+        fields = [
+            "id",
+            "title",
+            "description",
+            "completed",
+            "created_at",
+            "updated_at",
+            "created_by",
+        ]
+        read_only_fields = ["id", "created_at", "updated_at", "created_by"]

@@ -1,7 +1,25 @@
-from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from django.db import transaction
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import viewsets
 
+from api_layer.openapi import ErrorSerializer, ValidationErrorSerializer
+
+from .conditional import (
+    IF_MATCH,
+    IF_NONE_MATCH,
+    NOT_MODIFIED,
+    PRECONDITION_FAILED,
+    ConditionalMixin,
+    etag_header,
+)
+from .filters import BoundedSearchFilter, FilterSetBackend, StrictOrderingFilter, TaskFilter
 from .models import Task
+from .quota import check_task_quota
 from .serializers import TaskSerializer
 
 NEW_TASK = {"title": "Buy milk", "description": "Two litres, semi-skimmed", "completed": False}
@@ -9,6 +27,7 @@ TASK = {
     "id": 42,
     **NEW_TASK,
     "created_at": "2026-01-15T09:30:00Z",
+    "updated_at": "2026-01-15T09:30:00Z",
     "created_by": "alice",
 }
 
@@ -21,16 +40,44 @@ def examples(request, response):
 
 
 @extend_schema_view(
-    create=extend_schema(examples=examples(NEW_TASK, TASK)),
+    list=extend_schema(
+        parameters=[IF_NONE_MATCH, etag_header(200, 304)],
+        responses={
+            200: TaskSerializer(many=True),
+            304: NOT_MODIFIED,
+            400: OpenApiResponse(
+                ValidationErrorSerializer, description="A query parameter is not valid."
+            ),
+        },
+    ),
+    retrieve=extend_schema(
+        parameters=[IF_NONE_MATCH, etag_header(200, 304)],
+        responses={200: TaskSerializer, 304: NOT_MODIFIED},
+    ),
+    create=extend_schema(
+        parameters=[etag_header(201)],
+        responses={
+            201: TaskSerializer,
+            409: OpenApiResponse(
+                ErrorSerializer, description="The caller has `MAX_TASKS_PER_USER` tasks already."
+            ),
+        },
+        examples=examples(NEW_TASK, TASK),
+    ),
     update=extend_schema(
-        examples=examples({**NEW_TASK, "completed": True}, {**TASK, "completed": True})
+        parameters=[IF_MATCH, etag_header(200)],
+        responses={200: TaskSerializer, 412: PRECONDITION_FAILED},
+        examples=examples({**NEW_TASK, "completed": True}, {**TASK, "completed": True}),
     ),
     partial_update=extend_schema(
-        examples=examples({"completed": True}, {**TASK, "completed": True})
+        parameters=[IF_MATCH, etag_header(200)],
+        responses={200: TaskSerializer, 412: PRECONDITION_FAILED},
+        examples=examples({"completed": True}, {**TASK, "completed": True}),
     ),
+    destroy=extend_schema(parameters=[IF_MATCH], responses={204: None, 412: PRECONDITION_FAILED}),
 )
-class TaskViewSet(viewsets.ModelViewSet):
-    """CRUD on the caller's own tasks.
+class TaskViewSet(ConditionalMixin, viewsets.ModelViewSet):
+    """CRUD on the caller's own tasks, with ETags and preconditions (conditional.py).
 
     The queryset is scoped to the caller, so another user's task is 404 (it does not exist for
     you), never 403 (which would confirm that it exists).
@@ -38,9 +85,17 @@ class TaskViewSet(viewsets.ModelViewSet):
 
     serializer_class = TaskSerializer
     queryset = Task.objects.none()  # names the model for the schema; get_queryset scopes it
+    # ?completed=, ?created_after=, ?created_before=, ?search=, ?ordering= (filters.py).
+    filter_backends = [FilterSetBackend, BoundedSearchFilter, StrictOrderingFilter]
+    filterset_class = TaskFilter
+    search_fields = ["title", "description"]
+    ordering_fields = ["created_at", "title", "completed"]
+    ordering = ["-created_at"]  # newest first; ties by id (StrictOrderingFilter)
 
     def get_queryset(self):
         return Task.objects.filter(created_by=self.request.user).select_related("created_by")
 
     def perform_create(self, serializer):
-        serializer.save(created_by=self.request.user)
+        with transaction.atomic():
+            check_task_quota(self.request.user)  # 409 past MAX_TASKS_PER_USER (quota.py)
+            serializer.save(created_by=self.request.user)

@@ -1,4 +1,5 @@
-"""CORS: the configured origins only, no credentials, the token header allowed, limits exposed."""
+"""CORS: the configured origins only, no credentials, the token and precondition headers allowed,
+limits and ETags exposed."""
 
 import pytest
 from django.conf import settings
@@ -44,17 +45,29 @@ def test_preflight_allows_the_authorization_header(api_client):
     assert "Access-Control-Allow-Credentials" not in response
 
 
+def test_preflight_allows_the_conditional_request_headers(api_client):
+    response = api_client.options(
+        ITEMS,
+        HTTP_ORIGIN=ALLOWED,
+        HTTP_ACCESS_CONTROL_REQUEST_METHOD="PUT",
+        HTTP_ACCESS_CONTROL_REQUEST_HEADERS="authorization, if-match, if-none-match",
+    )
+
+    allowed_headers = response["Access-Control-Allow-Headers"].split(", ")
+    assert {"if-match", "if-none-match"} <= set(allowed_headers)
+
+
 def test_preflight_from_another_origin_is_not_allowed(api_client):
     response = preflight(api_client, OTHER)
 
     assert "Access-Control-Allow-Origin" not in response
 
 
-def test_rate_limit_headers_are_exposed_to_browsers(alice_client):
+def test_rate_limit_headers_and_etags_are_exposed_to_browsers(alice_client):
     response = alice_client.get(ITEMS, HTTP_ORIGIN=ALLOWED)
 
     exposed = response["Access-Control-Expose-Headers"].split(", ")
-    assert sorted(exposed) == ["RateLimit", "RateLimit-Policy", "Retry-After"]
+    assert sorted(exposed) == ["ETag", "RateLimit", "RateLimit-Policy", "Retry-After"]
 
 
 def test_error_responses_carry_cors_headers_so_browsers_can_read_them(api_client):

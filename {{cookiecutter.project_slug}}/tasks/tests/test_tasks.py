@@ -25,7 +25,15 @@ def test_create_returns_the_task_owned_by_the_caller(alice_client):
 
     assert response.status_code == 201
     body = response.json()
-    assert set(body) == {"id", "title", "description", "completed", "created_at", "created_by"}
+    assert set(body) == {
+        "id",
+        "title",
+        "description",
+        "completed",
+        "created_at",
+        "updated_at",
+        "created_by",
+    }
     assert body["title"] == "Write report"
     assert body["completed"] is False
     assert body["created_by"] == "alice"
@@ -86,6 +94,7 @@ def test_read_only_fields_are_ignored_on_create(alice_client, bob, alices_task):
             "id": alices_task.id,
             "created_by": bob.username,
             "created_at": "2000-01-01T00:00:00Z",
+            "updated_at": "2000-01-01T00:00:00Z",
         },
         format="json",
     )
@@ -95,6 +104,7 @@ def test_read_only_fields_are_ignored_on_create(alice_client, bob, alices_task):
     assert body["id"] != alices_task.id
     assert body["created_by"] == "alice"
     assert not body["created_at"].startswith("2000")
+    assert not body["updated_at"].startswith("2000")
     assert Task.objects.filter(created_by=bob).count() == 0
 
 

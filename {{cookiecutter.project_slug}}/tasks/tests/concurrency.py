@@ -1,0 +1,73 @@
+"""Two requests at once, made to overlap for sure: hold a row lock, start both, wait until both
+wait on a lock, release. PostgreSQL only: the SQLite test database is in memory and shared by the
+live server's threads, so two requests cannot run side by side there."""
+
+import contextlib
+import threading
+import time
+
+import pytest
+from django.db import DEFAULT_DB_ALIAS, connection, connections
+from knox.models import AuthToken
+
+
+def require_postgresql():
+    if connection.vendor != "postgresql":
+        pytest.skip(
+            "two overlapping requests need PostgreSQL: the in-memory SQLite test database is "
+            "shared by the live server's threads (test_sqlite_writers.py covers SQLite)"
+        )
+
+
+def token_headers(user):
+    """Headers with a fresh token of `user`: a device of its own."""
+    _, token = AuthToken.objects.create(user=user)
+    return {"Authorization": f"Token {token}"}
+
+
+@contextlib.contextmanager
+def row_locked(model, pk):
+    """Hold `SELECT ... FOR UPDATE` on one row, from a connection of its own, during the block."""
+    blocker = connections.create_connection(DEFAULT_DB_ALIAS)
+    blocker.set_autocommit(False)
+    try:
+        with blocker.cursor() as cursor:
+            table = connection.ops.quote_name(model._meta.db_table)
+            cursor.execute(f"SELECT 1 FROM {table} WHERE id = %s FOR UPDATE", [pk])  # noqa: S608
+            yield
+    finally:
+        blocker.rollback()
+        blocker.close()
+
+
+def wait_until_waiting_on_locks(count, timeout=10):
+    """Return once `count` sessions of this database wait on a lock."""
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            if cursor.fetchone()[0] >= count:
+                return
+            time.sleep(0.01)
+    raise AssertionError(f"{count} requests never waited on the lock")
+
+
+def at_once(model, pk, *requests):
+    """Run the `requests` (callables) side by side while `model` row `pk` is locked; release the
+    lock once every one of them waits on it; return their results in order."""
+    results = [None] * len(requests)
+
+    def run(index):
+        results[index] = requests[index]()
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(len(requests))]
+    with row_locked(model, pk):
+        for thread in threads:
+            thread.start()
+        wait_until_waiting_on_locks(len(requests))
+    for thread in threads:
+        thread.join(timeout=10)
+    return results
