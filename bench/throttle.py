@@ -43,7 +43,7 @@ SERVERS = {
 }
 # Each engine is a settings module of the baked project: its own, or the one written below.
 ENGINES = {"ours": "config.settings", "drf": "bench_drf_throttle"}
-TITLES = {"ours": "ours (limits)", "drf": "DRF UserRateThrottle"}
+TITLES = {"ours": "ours (sliding log)", "drf": "DRF UserRateThrottle"}
 DRF_THROTTLE_SETTINGS = """\
 # Bench only (bench/throttle.py): DRF's own cache-based throttles instead of the project's.
 from config.settings import *  # noqa: F403
