@@ -33,9 +33,11 @@ class TokenAuthentication(KnoxTokenAuthentication):
             digest = hash_token(token)
         except (UnicodeDecodeError, TypeError, binascii.Error):
             raise AuthenticationFailed("Invalid token.") from None
-        candidates = get_token_model().objects.filter(
-            token_key=token[: CONSTANTS.TOKEN_KEY_LENGTH]
-        ).select_related("user")
+        candidates = (
+            get_token_model()
+            .objects.filter(token_key=token[: CONSTANTS.TOKEN_KEY_LENGTH])
+            .select_related("user")
+        )
         for auth_token in candidates:
             if not compare_digest(digest, auth_token.digest):
                 continue

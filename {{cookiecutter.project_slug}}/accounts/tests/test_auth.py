@@ -148,7 +148,14 @@ def test_issued_tokens_expire_after_the_configured_ttl(api_client, alice, settin
 
 @pytest.mark.parametrize(
     "header",
-    ["Token not-a-real-token", "Token ", "Bearer abc", "Token a b", "Basic YTpi", "Token \xe9t\xe9"],
+    [
+        "Token not-a-real-token",
+        "Token ",
+        "Bearer abc",
+        "Token a b",
+        "Basic YTpi",
+        "Token \xe9t\xe9",  # not UTF-8 once encoded as HTTP headers are
+    ],
 )
 def test_invalid_credentials_are_401(api_client, alice, header):
     api_client.credentials(HTTP_AUTHORIZATION=header)
