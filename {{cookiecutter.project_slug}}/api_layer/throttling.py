@@ -36,11 +36,16 @@ Budget = namedtuple("Budget", "policy quota window remaining reset_in")
 
 
 def counted_budgets(request):
-    """The budgets a request was counted against, kept on Django's request for the headers."""
-    django_request = getattr(request, "_request", request)
-    if not hasattr(django_request, "rate_limits"):
-        django_request.rate_limits = []
-    return django_request.rate_limits
+    """The budgets a request was counted against, for the headers.
+
+    RateLimitHeadersMiddleware gives each request an empty list before the view runs; DRF's
+    Request reads attributes it lacks from Django's request, so the throttles append to the
+    list the middleware reads back. Without the middleware, the request still counts.
+    """
+    budgets = getattr(request, "rate_limits", None)
+    if budgets is None:
+        budgets = request.rate_limits = []
+    return budgets
 
 
 class RateThrottle(BaseThrottle):
@@ -127,7 +132,7 @@ def count_unauthenticated(exc, context):
     request = context.get("request")
     if not isinstance(exc, (NotAuthenticated, AuthenticationFailed)) or request is None:
         return exc
-    if hasattr(getattr(request, "_request", request), "rate_limits"):
+    if counted_budgets(request):
         return exc  # the throttles have already counted this request
     try:
         context["view"].check_throttles(request)
@@ -143,8 +148,8 @@ class RateLimitHeadersMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        request.rate_limits = budgets = []
         response = self.get_response(request)
-        budgets = getattr(request, "rate_limits", None)
         if budgets:
             response["RateLimit-Policy"] = ", ".join(
                 f'"{b.policy}";q={b.quota};w={b.window}' for b in budgets
