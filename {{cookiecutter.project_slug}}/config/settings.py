@@ -126,6 +126,9 @@ TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 THROTTLE_STORAGE_URI = REDIS_URL or "memory://"
 # Apps (or test servers) sharing one Redis keep their budgets apart by prefix.
 THROTTLE_KEY_PREFIX = env.str("THROTTLE_KEY_PREFIX", default="api-throttle")
+# gunicorn's worker processes (gunicorn.conf.py derives the default from the store). Read here for
+# the system check api_layer.E001: several processes with budgets in process memory are refused.
+WEB_CONCURRENCY = env.int("WEB_CONCURRENCY", default=None)
 THROTTLE_CLASSES = [
     "api_layer.throttling.AnonRateThrottle",
     "api_layer.throttling.UserRateThrottle",
