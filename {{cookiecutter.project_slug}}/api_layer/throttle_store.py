@@ -20,7 +20,7 @@ under one lock, with the same semantics.
 Why our own and not `limits`: limits 5.8 counts exactly, but needs two round trips for a hit plus
 the figures the RateLimit headers need, and its `MemoryStorage` starts a timer thread every few
 requests and fails under threads; avoiding both meant overriding its private members, which its
-next minor release may silently undo. These forty lines use documented APIs only.
+next minor release may silently undo. This module uses documented APIs only.
 
 Redis unavailable: the API keeps serving, and counts in this process's memory meanwhile (each
 worker then enforces the rate on its own: degraded, never unthrottled). It logs one error, tries

@@ -487,6 +487,21 @@ def test_redis_store_counts_each_request_once_after_redis_forgets_its_script(
     assert in_redis("forgotten", "key")[0] == 5
 
 
+def test_redis_store_keeps_counting_in_redis_after_redis_drops_its_connection(redis_store, caplog):
+    """A Redis restart or failover closes every connection: the next request reconnects
+    (nothing is retried, nothing counted twice) instead of falling back to process memory."""
+    redis_store.hit("dropped", "key", 5, 60)
+    connection_id = redis_store.shared.client.client_id()
+    redis.Redis.from_url(settings.THROTTLE_STORAGE_URI).client_kill_filter(_id=connection_id)
+
+    with caplog.at_level(logging.ERROR):
+        hit = redis_store.hit("dropped", "key", 5, 60)
+
+    assert hit[:2] == (True, 3)
+    assert in_redis("dropped", "key")[0] == 2
+    assert caplog.records == []
+
+
 def test_api_throttles_through_redis(redis_store, rates, alice_client, api_client):
     rates(user="3/minute", anon="2/minute")
 
