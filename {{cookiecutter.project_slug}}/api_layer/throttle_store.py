@@ -178,10 +178,12 @@ class ThrottleStore:
     def available(self):
         """Whether Redis answers, as last learnt; waits at most HEALTH_WAIT_SECONDS for it."""
         now = time.monotonic()
-        if self.shared is None or now - self.answered_at < RETRY_SECONDS:
+        if self.shared is None:
             return True
-        if now < self.retry_at:
+        if now < self.retry_at:  # a request failed, since it last answered or not
             return False
+        if now - self.answered_at < RETRY_SECONDS:
+            return True
         with self.lock:  # one ping at a time; a hung one finishes on its own thread
             if self.ping is None or self.ping.done():
                 self.ping = concurrent.futures.Future()

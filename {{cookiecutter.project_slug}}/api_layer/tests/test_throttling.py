@@ -561,3 +561,11 @@ def test_health_asks_redis_at_most_once_per_retry_interval(redis_store, api_clie
 
     assert answers == ["ok"] * 5
     assert len(sent) <= 1
+
+
+def test_health_reports_the_store_unavailable_as_soon_as_a_request_failed(redis_store, api_client):
+    assert api_client.get(HEALTH).json()["throttle_store"] == "ok"  # Redis just answered
+
+    redis_store.shared_failed(redis.ConnectionError("Redis went away"))  # as a failed hit does
+
+    assert api_client.get(HEALTH).json()["throttle_store"] == "unavailable"
