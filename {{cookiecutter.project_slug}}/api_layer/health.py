@@ -5,7 +5,7 @@ reports the throttle store: with Redis down the API keeps serving with per-proce
 (throttle_store.py), so the answer stays 200, with `"status": "degraded"` and
 `"throttle_store": "unavailable"`; a 503 there would take every instance out of a load balancer
 at once, since they all share that Redis. The store's state is what the requests last learnt of
-Redis, kept for its retry interval: a hung Redis never makes this answer wait (at most 50 ms).
+Redis, kept for its retry interval: a hung Redis never makes this answer wait (at most 20 ms).
 """
 
 import logging
