@@ -26,11 +26,13 @@ Redis unavailable: the API keeps serving, and counts in this process's memory me
 worker then enforces the rate on its own: degraded, never unthrottled). It logs one error, tries
 Redis again after `RETRY_SECONDS`, and `/api/health/` reports the store as unavailable. Refusing
 every request instead would turn an outage of the throttle's store into an outage of the API.
-Health never waits on Redis longer than `HEALTH_WAIT_SECONDS`: what the requests last learnt of
-Redis is its answer for `RETRY_SECONDS`, and only then is Redis asked again.
+Health never waits on Redis longer than `HEALTH_WAIT_SECONDS`: it reports where budgets are being
+counted, as the last request or ping left it (unavailable from a failure until the next try); with
+no news of Redis for `RETRY_SECONDS`, a ping goes out on a thread of its own.
 """
 
 import concurrent.futures
+import contextlib
 import logging
 import threading
 import time
@@ -47,8 +49,7 @@ logger = logging.getLogger(__name__)
 RETRY_SECONDS = 30
 # Long enough for a busy Redis or machine; a hung Redis costs one such wait per RETRY_SECONDS.
 REDIS_TIMEOUT_SECONDS = 2
-# The longest /api/health/ waits for Redis to answer a ping it has not answered lately (a local
-# Redis answers in well under a millisecond; a slower answer reads as "unavailable" until it comes).
+# The longest /api/health/ waits for Redis to answer a ping when it has had no news of it lately.
 HEALTH_WAIT_SECONDS = 0.02
 # Budgets that left their window are dropped this often; until then they only take memory.
 SWEEP_SECONDS = 1.0
@@ -177,23 +178,22 @@ class ThrottleStore:
                 )
 
     def available(self):
-        """Whether Redis answers, as last learnt; waits at most HEALTH_WAIT_SECONDS for it."""
-        now = time.monotonic()
+        """Whether budgets are counted in Redis: not from a failed request or ping until the next
+        try. Without news of Redis for RETRY_SECONDS, one ping goes out on a thread of its own;
+        a call waits at most HEALTH_WAIT_SECONDS for its answer, and otherwise answers as before.
+        """
         if self.shared is None:
             return True
-        if now < self.retry_at:  # a request failed, since it last answered or not
-            return False
-        if now - self.answered_at < RETRY_SECONDS:
-            return True
-        with self.lock:  # one ping at a time; a hung one finishes on its own thread
-            if self.ping is not None and not self.ping.done():
-                return False  # asked already, and no answer in HEALTH_WAIT_SECONDS or since
-            ping = self.ping = concurrent.futures.Future()
-            threading.Thread(target=self.send_ping, args=(ping,), daemon=True).start()
-        try:
-            return ping.result(timeout=HEALTH_WAIT_SECONDS)
-        except concurrent.futures.TimeoutError:
-            return False
+        now = time.monotonic()
+        if now >= self.retry_at and now - self.answered_at >= RETRY_SECONDS:
+            with self.lock:  # one ping at a time; a hung one ends on its own thread
+                if self.ping is None or self.ping.done():
+                    self.ping = concurrent.futures.Future()
+                    threading.Thread(target=self.send_ping, args=(self.ping,), daemon=True).start()
+                ping = self.ping
+            with contextlib.suppress(concurrent.futures.TimeoutError):
+                ping.result(timeout=HEALTH_WAIT_SECONDS)
+        return time.monotonic() >= self.retry_at
 
     def send_ping(self, future):
         try:
