@@ -14,7 +14,7 @@ from django.conf import settings
 
 from api_layer import throttle_store as store_module
 from api_layer.rates import parse_rate
-from api_layer.testing import PASSWORD
+from api_layer.testing import PASSWORD, RUN_PREFIX
 from api_layer.tests.urls import ITEMS
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("api_layer.tests.urls")]
@@ -567,9 +567,13 @@ def test_health_asks_redis_at_most_once_per_retry_interval(redis_store, api_clie
     assert len(sent) <= 1
 
 
-def test_health_reports_the_store_unavailable_as_soon_as_a_request_failed(redis_store, api_client):
+def test_health_reports_the_store_unavailable_as_soon_as_a_request_failed(
+    redis_store, settings, api_client
+):
+    settings.THROTTLE_KEY_PREFIX = f"{RUN_PREFIX}-failed"  # a store of its own: it stays down
+    store = store_module.throttle_store()
     assert api_client.get(HEALTH).json()["throttle_store"] == "ok"  # Redis just answered
 
-    redis_store.shared_failed(redis.ConnectionError("Redis went away"))  # as a failed hit does
+    store.shared_failed(redis.ConnectionError("Redis went away"))  # as a failed hit does
 
     assert api_client.get(HEALTH).json()["throttle_store"] == "unavailable"
