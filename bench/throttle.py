@@ -4,11 +4,13 @@ Bakes the PostgreSQL + Redis variant (a scratch database, dropped at the end). F
 (the project's own settings) and DRF's own `AnonRateThrottle` and `UserRateThrottle` (swapped in
 by a bench-only settings module written into the baked project, counting in the same Redis through
 Django's cache), starts gunicorn on loopback as 1 worker, 4 sync workers and 4 workers x 8
-threads, and sends 1000 GETs to /api/tasks/ from 32 client threads with one user's token, three
+threads over Redis, and as shipped without Redis (`gunicorn config.wsgi`, the project's
+gunicorn.conf.py deriving workers and threads from the store; DRF's throttle then counts in
+Django's in-process cache), and sends 1000 GETs to /api/tasks/ from 32 client threads with one user's token, three
 runs each (a fresh user per run, so each run starts with a full budget). Prints the admitted
 counts (200s; any answer other than 200 or 429 is reported as an error beneath the table).
 
-    python3 bench/throttle.py [--requests 1000] [--runs 3]   # a few minutes; PostgreSQL, Redis
+    python3 bench/throttle.py [--requests 1000] [--runs 3] [--server NAME ...]   # a few minutes
 
 Target: ours admits exactly 100 in every run of every server. Recorded figures: bench/README.md.
 """
@@ -36,14 +38,17 @@ TEMPLATE = Path(__file__).resolve().parent.parent
 DATABASE = f"throttle_bench_{uuid.uuid4().hex[:8]}"
 REDIS_URL = "redis://127.0.0.1:6379/9"  # a database of its own: DRF's keys carry no prefix
 RATE, CLIENTS = "100/minute", 32
+# Server name: (gunicorn flags, environment). The shipped default is `gunicorn config.wsgi` with
+# the project's own gunicorn.conf.py and no Redis: workers and threads as it derives them.
 SERVERS = {
-    "1 worker": ["--workers", "1"],
-    "4 sync workers": ["--workers", "4"],
-    "4 workers x 8 threads": ["--workers", "4", "--threads", "8"],
+    "1 worker": (["--workers", "1"], {}),
+    "4 sync workers": (["--workers", "4"], {}),
+    "4 workers x 8 threads": (["--workers", "4", "--threads", "8"], {}),
+    "shipped default, no Redis": ([], {"REDIS_URL": ""}),
 }
 # Each engine is a settings module of the baked project: its own, or the one written below.
 ENGINES = {"ours": "config.settings", "drf": "bench_drf_throttle"}
-TITLES = {"ours": "ours (limits)", "drf": "DRF UserRateThrottle"}
+TITLES = {"ours": "ours (sliding log)", "drf": "DRF UserRateThrottle"}
 DRF_THROTTLE_SETTINGS = """\
 # Bench only (bench/throttle.py): DRF's own cache-based throttles instead of the project's.
 from config.settings import *  # noqa: F403
@@ -138,14 +143,14 @@ def get(port, path, token=None, timeout=30):
 class Server:
     """gunicorn serving the baked project on a loopback port, stopped on exit."""
 
-    def __init__(self, project, engine, options, log):
+    def __init__(self, project, engine, options, env, log):
         self.port = free_port()
         command = [sys.executable, "-m", "gunicorn", "config.wsgi"]
         command += ["--bind", f"127.0.0.1:{self.port}", *options]
         self.process = subprocess.Popen(
             command,
             cwd=project,
-            env=project_env(DJANGO_SETTINGS_MODULE=ENGINES[engine]),
+            env=project_env(DJANGO_SETTINGS_MODULE=ENGINES[engine], **env),
             stdout=log,
             stderr=log,
             start_new_session=True,
@@ -213,7 +218,11 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=1000, help="per run")
     parser.add_argument("--runs", type=int, default=3, help="per server and throttle")
+    parser.add_argument(
+        "--server", action="append", choices=SERVERS, help="only these (default: every one)"
+    )
     options = parser.parse_args()
+    options.servers = options.server or list(SERVERS)
     redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
     forget_bench_keys()
     with tempfile.TemporaryDirectory() as folder, contextlib.ExitStack() as cleanup:
@@ -224,14 +233,14 @@ def main():
         for engine, module in ENGINES.items():
             classes = manage(project, "shell", "-c", SHOW_THROTTLES, DJANGO_SETTINGS_MODULE=module)
             print(f"{engine} ({module}): {classes.strip().splitlines()[-1]}", flush=True)
-        count = len(ENGINES) * len(SERVERS) * options.runs
+        count = len(ENGINES) * len(options.servers) * options.runs
         output = manage(project, "shell", "-c", USERS.format(count=count))
         tokens = iter(json.loads(output.strip().splitlines()[-1]))
         results, notes = {}, []
         with open(Path(folder) / "gunicorn.log", "w") as log:
             for engine in ENGINES:
-                for server, gunicorn_options in SERVERS.items():
-                    with Server(project, engine, gunicorn_options, log) as running:
+                for server in options.servers:
+                    with Server(project, engine, *SERVERS[server], log) as running:
                         for run in range(options.runs):
                             admitted, errors, seconds = flood(
                                 running.port, next(tokens), options.requests
@@ -255,14 +264,15 @@ def print_table(results, notes, options):
     print()
     print(
         f"{options.requests} GETs /api/tasks/ from {CLIENTS} client threads, one token, {RATE}, "
-        f"{options.runs} runs; gunicorn on loopback; database PostgreSQL; throttle store Redis"
+        f"{options.runs} runs; gunicorn on loopback; database PostgreSQL; throttle store Redis "
+        "(the shipped default: process memory)"
     )
     print(f"admitted (200), target {RATE.split('/')[0]} in every run")
     print()
     header = f"| server | {' | '.join(TITLES.values())} |"
     print(header)
     print("|---|" + "---|" * len(ENGINES))
-    for server in SERVERS:
+    for server in options.servers:
         cells = [", ".join(map(str, results[(server, engine)])) for engine in ENGINES]
         print(f"| {server} | {' | '.join(cells)} |")
     for note in notes:

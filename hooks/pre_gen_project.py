@@ -22,9 +22,9 @@ os.remove(__file__)
 # uninstallable (`pip install -e .`). tests/test_pins.py keeps this equal to pyproject.toml.
 DEPENDENCY_NAMES = {
     "django", "djangorestframework", "django_rest_knox", "django_environ", "django_cors_headers",
-    "limits", "redis", "gunicorn", "whitenoise", "psycopg", "drf_spectacular",
-    "drf_spectacular_sidecar", "django_filter", "pytest", "pytest_django", "pytest_xdist", "ruff",
-    "schemathesis", "playwright",
+    "redis", "gunicorn", "whitenoise", "psycopg", "drf_spectacular", "drf_spectacular_sidecar",
+    "django_filter", "pytest", "pytest_django", "pytest_xdist", "ruff", "schemathesis",
+    "playwright",
 }  # fmt: skip
 
 # The generated project's grammar of a rate (api_layer/rates.py), which this hook cannot import:

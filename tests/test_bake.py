@@ -55,7 +55,9 @@ def test_no_file_keeps_an_unrendered_template_tag(bake):
 
 def test_generated_code_is_ruff_clean(bake):
     project = bake()
+    lint = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["ruff"]
 
+    assert "SLF" in lint["lint"]["select"]  # no private member of a library, nor of ours
     run(project, "-m", "ruff", "check", "--no-cache", ".")
     run(project, "-m", "ruff", "format", "--check", "--no-cache", ".")
 

@@ -4,27 +4,36 @@ import contextlib
 import socket
 import subprocess
 import sys
+import threading
+import urllib.error
 import urllib.request
+import uuid
 
-from .conftest import project_env, run
+import pytest
+
+from .conftest import free_port, project_env, run
 from .services import postgres, scratch_databases, unique_name
+from .test_throttle import require_redis
+
+ONE_WORKER = {"WEB_CONCURRENCY": "1", "GUNICORN_THREADS": "1"}
 
 
 @contextlib.contextmanager
 def gunicorn(project, **env):
     """Serve `project` with its gunicorn.conf.py on a free loopback port; yield the base URL.
 
+    One worker of one thread unless `env` says otherwise; `as_shipped=True` leaves workers and
+    threads to gunicorn.conf.py, as `gunicorn config.wsgi` in the README does.
     The test binds the listening socket and hands it to gunicorn (`fd://`): requests queue in
     its backlog until a worker is up, so nothing polls or sleeps waiting for the server.
     """
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
-    listener.listen(64)
+    listener.listen(128)
     env = {
         **project_env(),
         "DJANGO_DEBUG": "false",
-        "WEB_CONCURRENCY": "1",
-        "GUNICORN_THREADS": "1",
+        **(ONE_WORKER if env.pop("as_shipped", None) is None else {}),
         **env,
         "GUNICORN_BIND": f"fd://{listener.fileno()}",
     }
@@ -84,3 +93,58 @@ def test_postgresql_connection_persists_across_requests_under_gunicorn(bake):
     # One worker, one thread: one connection, opened once and kept (CONN_MAX_AGE > 0).
     assert len(backends[0]) == 1
     assert backends == [backends[0]] * 3
+
+
+def statuses_of_concurrent_requests(url, count):
+    """Send `count` requests at once, each on its own connection; return their statuses."""
+    start = threading.Barrier(count)
+    statuses = []
+
+    def send():
+        start.wait()
+        try:
+            with urllib.request.urlopen(url, timeout=60) as response:
+                statuses.append(response.status)
+        except urllib.error.HTTPError as error:
+            statuses.append(error.code)
+
+    senders = [threading.Thread(target=send) for _ in range(count)]
+    for sender in senders:
+        sender.start()
+    for sender in senders:
+        sender.join()
+    return statuses
+
+
+@pytest.mark.parametrize("cache", ["locmem", "redis"])
+def test_the_shipped_deployment_admits_exactly_the_rate_under_concurrent_requests(bake, cache):
+    """`gunicorn config.wsgi` as the README says, workers and threads as gunicorn.conf.py derives
+    them from the store: 60 requests at once at 5/minute, 5 admitted (401: no token) and 55
+    refused (429). Two processes counting apart in memory would admit 10."""
+    if cache == "redis":
+        require_redis()
+    project = bake(cache=cache)
+    env = {"THROTTLE_ANON_RATE": "5/minute", "THROTTLE_KEY_PREFIX": f"serve-{uuid.uuid4().hex}"}
+
+    with gunicorn(project, as_shipped=True, **env) as base:
+        statuses = statuses_of_concurrent_requests(f"{base}/api/auth/me/", 60)
+
+    assert sorted(statuses) == [401] * 5 + [429] * 55
+
+
+def test_gunicorn_refuses_several_workers_that_would_count_apart(bake):
+    project = bake()
+
+    result = subprocess.run(
+        [sys.executable, "-m", "gunicorn", "config.wsgi"],
+        cwd=project,
+        env={**project_env(), "WEB_CONCURRENCY": "2", "GUNICORN_BIND": f"127.0.0.1:{free_port()}"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert result.returncode == 1
+    assert "api_layer.E001" in result.stderr
+    assert "WEB_CONCURRENCY=2 with throttle budgets counted in process memory" in result.stderr

@@ -3,10 +3,14 @@
 Run: `gunicorn config.wsgi` from this folder (gunicorn loads ./gunicorn.conf.py itself).
 
 WEB_CONCURRENCY worker processes with GUNICORN_THREADS threads each (more than one thread makes
-them threaded `gthread` workers). With several workers, use PostgreSQL and Redis: SQLite
-serialises writes and the in-process cache counts each worker's throttle budget apart.
+them threaded `gthread` workers). Unset, they follow the throttle store: without `REDIS_URL`,
+budgets are counted in process memory, exact only within one process, so one process with 4
+threads; with `REDIS_URL`, every process shares the budgets, so 2 processes of one thread.
+Several processes without Redis are refused before gunicorn starts (Django's system check
+api_layer.E001, run by `on_starting` below with the worker count gunicorn will really run).
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -17,8 +21,9 @@ environ.Env.read_env(Path(__file__).resolve().parent / ".env", overwrite=False)
 # Loopback by default: the API is meant to sit behind a TLS proxy (or ngrok). In a container,
 # bind 0.0.0.0:8000 (the Dockerfile does).
 bind = env.list("GUNICORN_BIND", default=["127.0.0.1:8000"])
-workers = env.int("WEB_CONCURRENCY", default=2)
-threads = env.int("GUNICORN_THREADS", default=1)
+shared_store = bool(env.str("REDIS_URL", default=""))  # as config/settings.py reads it
+workers = env.int("WEB_CONCURRENCY", default=2 if shared_store else 1)
+threads = env.int("GUNICORN_THREADS", default=1 if shared_store else 4)
 
 # A worker silent this long is killed and replaced; a slow client cannot hold one forever.
 timeout = env.int("GUNICORN_TIMEOUT", default=30)
@@ -32,3 +37,19 @@ accesslog = None
 # gunicorn's runtime control socket is one fixed path per user: two servers on one machine
 # would fight over it, and nothing here uses it.
 control_socket_disable = True
+
+
+def on_starting(server):
+    """Run Django's system checks with the worker count of this server (flags included), and
+    refuse to start on an error: gunicorn prints the message and exits 1."""
+    import django
+    from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
+
+    os.environ["WEB_CONCURRENCY"] = str(server.cfg.workers)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    django.setup()
+    try:
+        call_command("check")
+    except SystemCheckError as error:
+        raise RuntimeError(error) from None

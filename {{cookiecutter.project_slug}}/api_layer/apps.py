@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core import checks
 
 
 class ApiLayerConfig(AppConfig):
@@ -6,3 +7,8 @@ class ApiLayerConfig(AppConfig):
 
     name = "api_layer"
     verbose_name = "API layer"
+
+    def ready(self):
+        from .checks import one_process_without_a_shared_store
+
+        checks.register(one_process_without_a_shared_store)

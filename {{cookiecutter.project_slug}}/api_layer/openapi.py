@@ -11,21 +11,17 @@ two reusable components:
 - 401 `Error` for operations that need a token;
 - 404 `Error` for operations on one object and for paginated lists (a page that does not exist);
 - 429 `Error` with `Retry-After` for throttled operations, which also document the `RateLimit`
-  and `RateLimit-Policy` headers (IETF httpapi draft) on every response.
+  and `RateLimit-Policy` headers (IETF httpapi draft) on every response, in the syntax sent.
+
+Only drf-spectacular's public extension points: the operation its `get_operation` generated is
+completed here, after the fact, rather than by overriding the private methods that build it.
 
 The token scheme (`knoxApiToken`) is documented beside the authentication (accounts).
 """
 
 from drf_spectacular import openapi
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import (
-    OpenApiParameter,
-    OpenApiResponse,
-    extend_schema_field,
-)
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
-
-BODY_METHODS = {"POST", "PUT", "PATCH"}
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -56,75 +52,76 @@ class ValidationErrorSerializer(serializers.Serializer):
     )
 
 
-THROTTLE_HEADERS = [
-    OpenApiParameter(
-        "Retry-After",
-        OpenApiTypes.INT,
-        OpenApiParameter.HEADER,
-        response=[429],
-        required=True,
-        description="Seconds to wait before the next request can be admitted.",
-    ),
-    OpenApiParameter(
-        "RateLimit-Policy",
-        OpenApiTypes.STR,
-        OpenApiParameter.HEADER,
-        response=True,
-        description="The quota that applies, such as `100;w=60` (IETF httpapi draft).",
-    ),
-    OpenApiParameter(
-        "RateLimit",
-        OpenApiTypes.STR,
-        OpenApiParameter.HEADER,
-        response=True,
-        description="What is left of the quota, such as `limit=100, remaining=99, reset=60`.",
-    ),
-]
+# The headers exactly as RateLimitHeadersMiddleware (throttling.py) sends them: one item per
+# budget the request was counted against, draft-ietf-httpapi-ratelimit-headers' syntax.
+POLICY_ITEM = r'"[^"]+";q=[0-9]+;w=[0-9]+'
+LIMIT_ITEM = r'"[^"]+";r=[0-9]+;t=[0-9]+'
+RATE_LIMIT_HEADERS = {
+    "RateLimit-Policy": {
+        "schema": {"type": "string", "pattern": f"^{POLICY_ITEM}(, {POLICY_ITEM})*$"},
+        "description": (
+            "Each budget the request counts against: its name, quota `q` and window `w` in "
+            'seconds, such as `"user";q=100;w=60` (IETF httpapi draft).'
+        ),
+    },
+    "RateLimit": {
+        "schema": {"type": "string", "pattern": f"^{LIMIT_ITEM}(, {LIMIT_ITEM})*$"},
+        "description": (
+            "What is left of each budget, in the order of `RateLimit-Policy`: requests remaining "
+            "`r` and seconds `t` until the oldest counted request leaves the window, such as "
+            '`"user";r=99;t=60`.'
+        ),
+    },
+}
+RETRY_AFTER = {
+    "schema": {"type": "integer"},
+    "required": True,
+    "description": "Seconds to wait before the next request can be admitted.",
+}
 
 
 class AutoSchema(openapi.AutoSchema):
+    """drf-spectacular's AutoSchema; its public `get_operation` adds our errors and headers to
+    each operation it generated (components through its public `resolve_serializer`)."""
+
+    def get_operation(self, *args, **kwargs):
+        operation = super().get_operation(*args, **kwargs)
+        if operation is None:  # excluded from the schema
+            return None
+        responses = operation["responses"]
+        for code, serializer, description in self.error_responses(operation):
+            if code not in responses:
+                schema = self.resolve_serializer(serializer, "response").ref
+                media_types = self.map_renderers("media_type")
+                content = {media_type: {"schema": schema} for media_type in media_types}
+                responses[code] = {"content": content, "description": description}
+        if self.is_throttled():
+            for response in responses.values():
+                response.setdefault("headers", {}).update(RATE_LIMIT_HEADERS)
+            responses["429"]["headers"]["Retry-After"] = RETRY_AFTER
+        return operation
+
     def is_throttled(self):
         return bool(getattr(self.view, "throttle_classes", None))
 
-    def requires_token(self):
-        security = self.get_auth()
-        return bool(security) and {} not in security
+    def is_paginated_list(self, operation):
+        """A GET that takes every query parameter of the view's paginator."""
+        paginator = getattr(self.view, "paginator", None)
+        if self.method != "GET" or paginator is None:
+            return False
+        wanted = {p["name"] for p in paginator.get_schema_operation_parameters(self.view)}
+        return bool(wanted) and wanted <= {p["name"] for p in operation.get("parameters", [])}
 
-    def has_request_body(self):
-        return self.method in BODY_METHODS and self.get_request_serializer() is not None
-
-    def error_responses(self):
+    def error_responses(self, operation):
         """(status code, component, description) of every error this operation can answer."""
-        if self.has_request_body():
+        has_body = "requestBody" in operation
+        if has_body:
             yield "400", ValidationErrorSerializer, "The request body is not valid."
-        if self.requires_token():
+        if {} not in operation.get("security", [{}]):
             yield "401", ErrorSerializer, "No token, or one that is invalid or expired."
-        if "{" in self.path or self._is_paginated_list():
+        if "{" in self.path or self.is_paginated_list(operation):
             yield "404", ErrorSerializer, "No such object for this caller, or no such page."
-        if self.has_request_body():
+        if has_body:
             yield "415", ErrorSerializer, "The request body is not JSON."
         if self.is_throttled():
             yield "429", ErrorSerializer, "Too many requests: wait `Retry-After` seconds."
-
-    def _is_paginated_list(self):
-        return self.method == "GET" and self._is_list_view() and self._get_paginator() is not None
-
-    def get_override_parameters(self):
-        parameters = super().get_override_parameters()
-        if self.is_throttled():
-            parameters = [*parameters, *THROTTLE_HEADERS]
-        return parameters
-
-    def _get_response_bodies(self, direction="response"):
-        responses = super()._get_response_bodies(direction)
-        for code, response in responses.items():
-            # drf-spectacular skips the headers of a body-less answer (DELETE's 204).
-            if "headers" not in response:
-                headers = self._get_response_headers_for_code(code, direction)
-                if headers:
-                    response["headers"] = headers
-        for code, serializer, description in self.error_responses():
-            if code not in responses:
-                response = OpenApiResponse(serializer, description=description)
-                responses[code] = self._get_response_for_code(response, code, direction=direction)
-        return responses

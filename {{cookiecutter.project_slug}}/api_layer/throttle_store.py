@@ -1,175 +1,173 @@
-"""Where throttle counts live: the `limits` library, over Redis or this process's memory.
+"""Where throttle counts live: a sliding log in Redis, or in this process's memory.
 
 Threat: a budget counted loosely admits more than the rate. DRF's cache throttle reads a
 client's history and writes it back later, so concurrent requests overwrite each other's count:
-across gunicorn workers it admits several times the rate. Decision: `limits` counts, with its own
-atomic Lua scripts in Redis when `REDIS_URL` is set (every worker shares the budget), else under
-one lock in this process's memory (the embedded default).
+across gunicorn workers it admits several times the rate. Decision: each budget is a sliding log,
+the times of the requests it admitted within the last window. A request is admitted while the
+log holds fewer than the rate, so no span of the window's length ever admits more (a fixed
+window admits up to twice the rate around its boundary), and the oldest entry says exactly when
+the next slot frees (Retry-After). The cost, one timestamp per admitted request per key, is small
+for per-minute rates of hundreds.
 
-Strategy: moving window. It admits at most the rate in *any* span of the window's length, and
-says exactly when the next slot frees (Retry-After). A fixed window admits up to twice the rate
-around a window boundary; limits' sliding-window counter is an estimate. The cost, one timestamp
-per admitted request per key (trimmed to the rate), is small for per-minute rates of hundreds.
+Over Redis (`REDIS_URL` set, every worker shares the budget), one Lua script of ours, sent through
+redis-py's public `register_script`, trims a key's sorted set, counts it, admits, and hands back
+the remaining budget and the oldest entry: one atomic round trip per counted request, the least a
+budget shared exactly by every process can take. redis-py sends the script by hash and loads it
+when Redis answers NOSCRIPT (a restart, a `SCRIPT FLUSH`); a script Redis did not know did not run,
+so no request is counted twice. In memory (the embedded default), the twin of that script runs
+under one lock, with the same semantics.
 
-Cost: one Redis round trip per counted request, the least a budget shared exactly by every
-process can take (each admission must see every other process's hits). limits' `hit` and
-`get_window_stats` take one each, so `RedisWindow` sends limits' two scripts together. With
-Redis on a busy host, a round trip is mostly waiting, for Redis to be scheduled and for the
-worker to be scheduled back: the round trips, not the scripts, are what the throttle costs, so
-each one saved counts. In memory, limits starts a timer thread to sweep expired entries whenever
-the last one has finished, a thread every few requests under load, which costs throughput too;
-`SerialMemoryStorage` sweeps in the calling thread instead.
+Why our own and not `limits`: limits 5.8 counts exactly, but needs two round trips for a hit plus
+the figures the RateLimit headers need, and its `MemoryStorage` starts a timer thread every few
+requests and fails under threads; avoiding both meant overriding its private members, which its
+next minor release may silently undo. This module uses documented APIs only.
 
 Redis unavailable: the API keeps serving, and counts in this process's memory meanwhile (each
 worker then enforces the rate on its own: degraded, never unthrottled). It logs one error, tries
 Redis again after `RETRY_SECONDS`, and `/api/health/` reports the store as unavailable. Refusing
 every request instead would turn an outage of the throttle's store into an outage of the API.
+Health never waits on Redis longer than `HEALTH_WAIT_SECONDS`: it reports where budgets are being
+counted, as the last request or ping left it (unavailable from a failure until the next try); with
+no news of Redis for `RETRY_SECONDS`, a ping goes out on a thread of its own.
 """
 
+import concurrent.futures
+import contextlib
 import logging
 import threading
 import time
+import uuid
+from collections import deque
 
-import redis  # at startup too: limits, importing it lazily, read a half-imported module
+import redis
 from django.conf import settings
-from limits.errors import StorageError
-from limits.storage import MemoryStorage, storage_from_string
-from limits.strategies import MovingWindowRateLimiter
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 logger = logging.getLogger(__name__)
 
 RETRY_SECONDS = 30
 # Long enough for a busy Redis or machine; a hung Redis costs one such wait per RETRY_SECONDS.
 REDIS_TIMEOUT_SECONDS = 2
-# Expired timestamps are dropped this often; until then they only take memory, never budget.
+# The longest /api/health/ waits for Redis to answer a ping when it has had no news of it lately.
+HEALTH_WAIT_SECONDS = 0.02
+# Budgets that left their window are dropped this often; until then they only take memory.
 SWEEP_SECONDS = 1.0
 
+# KEYS[1]: the budget's sorted set (member: one admitted request, score: its time).
+# ARGV: now, the start of the window (entries at or before it have left), the rate, the window in
+# milliseconds, a member unique to this request. Returns admitted (1 or 0), the count after this
+# request, and the oldest entry's time, as Redis prints it (every digit of the double).
+SLIDING_LOG = """
+redis.call("ZREMRANGEBYSCORE", KEYS[1], "-inf", ARGV[2])
+local count = redis.call("ZCARD", KEYS[1])
+local admitted = 0
+if count < tonumber(ARGV[3]) then
+    redis.call("ZADD", KEYS[1], ARGV[1], ARGV[5])
+    redis.call("PEXPIRE", KEYS[1], ARGV[4])
+    count = count + 1
+    admitted = 1
+end
+return {admitted, count, redis.call("ZRANGE", KEYS[1], 0, 0, "WITHSCORES")[2]}
+"""
 
-class SerialMemoryStorage(MemoryStorage):
-    """limits' MemoryStorage, one operation at a time, swept by the thread that uses it.
 
-    In limits 5.8.0, threads hitting it together can fail with "threads can only be started
-    once" (fixed upstream in alisaifee/limits#352, not yet released), its expiry sweep, on a
-    timer thread, drops a key's lock while a request may hold it, and that timer is started
-    again on the first access after it ran: a new thread every few requests under load.
-    Here one lock covers each operation and the sweep, and the sweep runs inside an operation,
-    at most once per `SWEEP_SECONDS` (the timer limits starts in `__init__` runs only once).
-    """
+class MemoryLog:
+    """The sliding log in this process's memory, one lock around every operation."""
 
     def __init__(self):
-        self.serial = threading.RLock()
+        self.lock = threading.Lock()
+        self.logs = {}  # key -> deque of admission times, oldest first
+        self.ends = {}  # key -> time.time() when its newest entry leaves the window
         self.swept_at = time.time()
-        super().__init__()
 
-    def acquire_entry(self, *args, **kwargs):
-        with self.serial:
-            return super().acquire_entry(*args, **kwargs)
+    def hit(self, key, rate, seconds):
+        """Count one request; return (admitted, remaining, time.time() when a slot frees)."""
+        now = time.time()
+        with self.lock:
+            self.sweep(now)
+            log = self.logs.setdefault(key, deque())
+            while log and log[0] <= now - seconds:
+                log.popleft()
+            admitted = len(log) < rate
+            if admitted:
+                log.append(now)
+                self.ends[key] = now + seconds
+            return admitted, max(0, rate - len(log)), log[0] + seconds
 
-    def get_moving_window(self, *args, **kwargs):
-        with self.serial:
-            return super().get_moving_window(*args, **kwargs)
+    def sweep(self, now):
+        """Drop the logs whose every entry left the window, at most once per SWEEP_SECONDS."""
+        if 0 <= now - self.swept_at < SWEEP_SECONDS:  # a clock set back sweeps too
+            return
+        self.swept_at = now
+        for key in [key for key, end in self.ends.items() if end <= now]:
+            del self.logs[key], self.ends[key]
 
     def reset(self):
-        with self.serial:
-            return super().reset()
-
-    def _MemoryStorage__schedule_expiry(self):
-        now = time.time()
-        if not 0 <= now - self.swept_at < SWEEP_SECONDS:  # a clock set back sweeps too
-            self.swept_at = now
-            self._MemoryStorage__expire_events()
-
-    def _MemoryStorage__expire_events(self):
-        with self.serial:
-            super()._MemoryStorage__expire_events()
+        with self.lock:
+            self.logs, self.ends = {}, {}
 
 
-class MemoryWindow:
-    """limits' moving window in this process's memory."""
+class RedisLog:
+    """The sliding log in Redis: one script, one round trip per counted request."""
 
-    def __init__(self):
-        self.storage = SerialMemoryStorage()
-        self.limiter = MovingWindowRateLimiter(self.storage)
-
-    def hit(self, item, identifiers):
-        """Count one request; return (admitted, remaining, time.time() when a slot frees)."""
-        with self.storage.serial:  # the figures returned are those this hit left
-            admitted = self.limiter.hit(item, *identifiers)
-            reset_at, remaining = self.limiter.get_window_stats(item, *identifiers)
-        return admitted, remaining, reset_at
-
-
-class RedisWindow:
-    """limits' moving window in Redis, counted and read back in one round trip.
-
-    limits' `MovingWindowRateLimiter` over its `RedisStorage` runs the script
-    `acquire_moving_window` for `hit`, then `moving_window` for `get_window_stats`: two round
-    trips. This sends the same two scripts of that storage, with the keys and arguments its
-    `acquire_entry` and `get_moving_window` pass, in one pipeline (not a transaction: each
-    script is atomic, and the count is the first one's), by hash: redis-py's pipeline would ask
-    `SCRIPT EXISTS` first for `Script` objects, another round trip. Redis forgets its scripts
-    when it restarts or is told `SCRIPT FLUSH`; a script it did not know did not run, and is run
-    again through limits' own `Script` object, which loads it: no request is counted twice.
-    """
-
-    def __init__(self, uri, key_prefix):
-        self.storage = storage_from_string(
-            uri,
-            key_prefix=key_prefix,
-            wrap_exceptions=True,
+    def __init__(self, url, key_prefix):
+        self.key_prefix = key_prefix
+        # No retries: a retried script could count a request twice, and a hung Redis would
+        # cost several timeouts instead of one. A connection Redis dropped is replaced anyway.
+        self.client = redis.Redis.from_url(
+            url,
             socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
             socket_timeout=REDIS_TIMEOUT_SECONDS,
+            retry=Retry(NoBackoff(), 0),
         )
-        self.acquire = self.storage.lua_acquire_moving_window
-        self.window = self.storage.lua_moving_window
+        self.script = self.client.register_script(SLIDING_LOG)
 
-    def hit(self, item, identifiers):
+    def key(self, key):
+        return f"{self.key_prefix}:{key}"
+
+    def hit(self, key, rate, seconds):
         """Count one request; return (admitted, remaining, time.time() when a slot frees)."""
-        key = self.storage.prefixed_key(item.key_for(*identifiers))
-        expiry = item.get_expiry()
         now = time.time()
-        acquire_args = (now, item.amount, expiry, 1)
-        window_args = (now - expiry, item.amount)
-        try:
-            pipeline = self.storage.get_connection().pipeline(transaction=False)
-            pipeline.evalsha(self.acquire.sha, 1, key, *acquire_args)
-            pipeline.evalsha(self.window.sha, 1, key, *window_args)
-            acquired, window = pipeline.execute(raise_on_error=False)
-            if isinstance(acquired, redis.exceptions.NoScriptError):
-                acquired = self.acquire([key], acquire_args)
-                window = self.window([key], window_args)  # read after this hit, not before it
-            elif isinstance(window, redis.exceptions.NoScriptError):
-                window = self.window([key], window_args)
-        except redis.RedisError as error:
-            raise StorageError(error) from error
-        for reply in (acquired, window):
-            if isinstance(reply, Exception):
-                raise StorageError(reply)
-        if not window:  # an empty window, read as limits reads it
-            return bool(acquired), item.amount, now + expiry
-        oldest, count = window
-        return bool(acquired), item.amount - int(count), float(oldest) + expiry
+        args = (repr(now), repr(now - seconds), rate, seconds * 1000, uuid.uuid4().hex)
+        admitted, count, oldest = self.script(keys=[self.key(key)], args=args)
+        return bool(admitted), max(0, rate - count), float(oldest) + seconds
+
+    def reset(self):
+        """Delete every budget under our prefix (never the keys of others sharing this Redis)."""
+        pattern = "".join(f"[{c}]" if c in "*?[]\\" else c for c in self.key_prefix) + ":*"
+        keys = list(self.client.scan_iter(match=pattern, count=1000))
+        if keys:
+            self.client.delete(*keys)
 
 
 class ThrottleStore:
-    """A moving window over the shared store, with process memory standing in for it."""
+    """The sliding log over the shared store, with process memory standing in for it."""
 
-    def __init__(self, uri, key_prefix):
-        self.local = MemoryWindow()
-        self.shared = None if uri.startswith("memory://") else RedisWindow(uri, key_prefix)
-        self.retry_at = 0.0
+    def __init__(self, url, key_prefix):
+        self.local = MemoryLog()
+        self.shared = None if url == "memory://" else RedisLog(url, key_prefix)
         self.lock = threading.Lock()
+        self.retry_at = 0.0  # time.monotonic() before which Redis is not tried again
+        self.answered_at = float("-inf")  # time.monotonic() when Redis last answered
+        self.ping = None  # the pending ping of `available`, a Future of True or False
 
-    def hit(self, item, *identifiers):
-        """Count one request; return (admitted, remaining, time.time() when a slot frees)."""
+    def hit(self, policy, key, rate, seconds):
+        """Count one request against budget (policy, key) of `rate` per `seconds`.
+
+        Returns (admitted, remaining, time.time() when the oldest counted request leaves).
+        """
         if self.shared and time.monotonic() >= self.retry_at:
             try:
-                return self.shared.hit(item, identifiers)
-            except StorageError as error:
-                self._shared_failed(error)
-        return self.local.hit(item, identifiers)
+                reply = self.shared.hit(f"{policy}:{key}", rate, seconds)
+            except redis.RedisError as error:
+                self.shared_failed(error)
+            else:
+                self.answered_at = time.monotonic()
+                return reply
+        return self.local.hit((policy, key), rate, seconds)
 
-    def _shared_failed(self, error):
+    def shared_failed(self, error):
         with self.lock:
             if time.monotonic() >= self.retry_at:  # once per interval, not once per request
                 self.retry_at = time.monotonic() + RETRY_SECONDS
@@ -180,13 +178,38 @@ class ThrottleStore:
                 )
 
     def available(self):
-        return self.shared is None or self.shared.storage.check()
+        """Whether budgets are counted in Redis: not from a failed request or ping until the next
+        try. Without news of Redis for RETRY_SECONDS, one ping goes out on a thread of its own;
+        a call waits at most HEALTH_WAIT_SECONDS for its answer, and otherwise answers as before.
+        """
+        if self.shared is None:
+            return True
+        now = time.monotonic()
+        if now >= self.retry_at and now - self.answered_at >= RETRY_SECONDS:
+            with self.lock:  # one ping at a time; a hung one ends on its own thread
+                if self.ping is None or self.ping.done():
+                    self.ping = concurrent.futures.Future()
+                    threading.Thread(target=self.send_ping, args=(self.ping,), daemon=True).start()
+                ping = self.ping
+            with contextlib.suppress(concurrent.futures.TimeoutError):
+                ping.result(timeout=HEALTH_WAIT_SECONDS)
+        return time.monotonic() >= self.retry_at
+
+    def send_ping(self, future):
+        try:
+            self.shared.client.ping()
+        except redis.RedisError as error:
+            self.shared_failed(error)
+            future.set_result(False)
+        else:
+            self.answered_at = time.monotonic()
+            future.set_result(True)
 
     def reset(self):
         """Forget every count under our key prefix (tests start each case with full budgets)."""
-        self.local.storage.reset()
+        self.local.reset()
         if self.shared and self.available():
-            self.shared.storage.reset()
+            self.shared.reset()
 
 
 STORES = {}

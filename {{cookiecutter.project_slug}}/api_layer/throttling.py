@@ -1,7 +1,7 @@
 """Throttling: every request counts against one budget, and a spent budget answers 429.
 
 Threats: guessing passwords or tokens at speed; one client starving the others. Decisions:
-- `limits` does the counting (throttle_store.py); these DRF throttle classes only choose the
+- The store counts (throttle_store.py); these DRF throttle classes only choose the
   budget a request counts against: `user` per user id for requests with a valid token, `anon`
   per client IP (client_ip.py) for every other request, and `login` per client IP and per
   username tried on views with `throttle_scope = "login"` (token and register). Rates come from
@@ -23,9 +23,7 @@ import hashlib
 import math
 import time
 from collections import namedtuple
-from functools import cache
 
-import limits
 from rest_framework.exceptions import AuthenticationFailed, NotAuthenticated, Throttled
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
@@ -37,19 +35,17 @@ from .throttle_store import throttle_store
 Budget = namedtuple("Budget", "policy quota window remaining reset_in")
 
 
-@cache
-def limit_item(rate):
-    """A rate of the settings as a `limits` item: its amount per window of its seconds."""
-    amount, seconds = parse_rate(rate)
-    return limits.RateLimitItemPerSecond(amount, seconds)
-
-
 def counted_budgets(request):
-    """The budgets a request was counted against, kept on Django's request for the headers."""
-    django_request = getattr(request, "_request", request)
-    if not hasattr(django_request, "rate_limits"):
-        django_request.rate_limits = []
-    return django_request.rate_limits
+    """The budgets a request was counted against, for the headers.
+
+    RateLimitHeadersMiddleware gives each request an empty list before the view runs; DRF's
+    Request reads attributes it lacks from Django's request, so the throttles append to the
+    list the middleware reads back. Without the middleware, the request still counts.
+    """
+    budgets = getattr(request, "rate_limits", None)
+    if budgets is None:
+        budgets = request.rate_limits = []
+    return budgets
 
 
 class RateThrottle(BaseThrottle):
@@ -66,12 +62,12 @@ class RateThrottle(BaseThrottle):
         key = self.get_key(request, view)
         if key is None:
             return True
-        item = limit_item(api_settings.DEFAULT_THROTTLE_RATES[self.scope])
+        rate, seconds = parse_rate(api_settings.DEFAULT_THROTTLE_RATES[self.scope])
         policy = self.policy or self.scope
-        admitted, remaining, reset_at = throttle_store().hit(item, policy, key)
-        # Whole seconds, rounded up; Redis hands timestamps back to 14 digits, hence the round().
+        admitted, remaining, reset_at = throttle_store().hit(policy, key, rate, seconds)
+        # Whole seconds, rounded up (a float sum such as 60.000000001 is still 60).
         self.reset_in = max(1, math.ceil(round(reset_at - time.time(), 3)))
-        budget = Budget(policy, item.amount, item.get_expiry(), remaining, self.reset_in)
+        budget = Budget(policy, rate, seconds, remaining, self.reset_in)
         counted_budgets(request).append(budget)
         return admitted
 
@@ -136,7 +132,7 @@ def count_unauthenticated(exc, context):
     request = context.get("request")
     if not isinstance(exc, (NotAuthenticated, AuthenticationFailed)) or request is None:
         return exc
-    if hasattr(getattr(request, "_request", request), "rate_limits"):
+    if counted_budgets(request):
         return exc  # the throttles have already counted this request
     try:
         context["view"].check_throttles(request)
@@ -152,8 +148,8 @@ class RateLimitHeadersMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        request.rate_limits = budgets = []
         response = self.get_response(request)
-        budgets = getattr(request, "rate_limits", None)
         if budgets:
             response["RateLimit-Policy"] = ", ".join(
                 f'"{b.policy}";q={b.quota};w={b.window}' for b in budgets

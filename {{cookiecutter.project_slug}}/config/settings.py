@@ -127,10 +127,13 @@ else:
 # The rates are in REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] below.
 # Proxies in front of the app that append to X-Forwarded-For; 0 trusts no proxy header.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
-# The `limits` storage: Redis shared by every worker, else this process's memory.
+# Where budgets are counted: Redis shared by every worker, else this process's memory.
 THROTTLE_STORAGE_URI = REDIS_URL or "memory://"
 # Apps (or test servers) sharing one Redis keep their budgets apart by prefix.
 THROTTLE_KEY_PREFIX = env.str("THROTTLE_KEY_PREFIX", default="api-throttle")
+# gunicorn's worker processes (gunicorn.conf.py derives the default from the store). Read here for
+# the system check api_layer.E001: several processes with budgets in process memory are refused.
+WEB_CONCURRENCY = env.int("WEB_CONCURRENCY", default=None)
 THROTTLE_CLASSES = [
     "api_layer.throttling.AnonRateThrottle",
     "api_layer.throttling.UserRateThrottle",

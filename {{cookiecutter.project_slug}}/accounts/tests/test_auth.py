@@ -5,6 +5,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 from knox.models import AuthToken
+from knox.signals import token_expired
 
 from api_layer.testing import PASSWORD
 
@@ -116,6 +117,24 @@ def test_expired_token_is_401(client_for, alice):
     assert list(response.json()) == ["error"]
 
 
+def test_an_expired_token_is_deleted_and_reported_by_knoxs_signal(client_for, alice):
+    client = client_for(alice)
+    AuthToken.objects.filter(user=alice).update(expiry=timezone.now() - timedelta(seconds=1))
+    received = []
+
+    def receive(sender, username, source, **kwargs):
+        received.append((username, source))
+
+    token_expired.connect(receive)
+    try:
+        client.get(ME)
+    finally:
+        token_expired.disconnect(receive)
+
+    assert not AuthToken.objects.filter(user=alice).exists()
+    assert received == [("alice", "auth_token")]
+
+
 def test_issued_tokens_expire_after_the_configured_ttl(api_client, alice, settings):
     response = api_client.post(
         "/api/auth/token/", {"username": "alice", "password": PASSWORD}, format="json"
@@ -128,7 +147,15 @@ def test_issued_tokens_expire_after_the_configured_ttl(api_client, alice, settin
 
 
 @pytest.mark.parametrize(
-    "header", ["Token not-a-real-token", "Token ", "Bearer abc", "Token a b", "Basic YTpi"]
+    "header",
+    [
+        "Token not-a-real-token",
+        "Token ",
+        "Bearer abc",
+        "Token a b",
+        "Basic YTpi",
+        "Token \xe9t\xe9",  # not UTF-8 once encoded as HTTP headers are
+    ],
 )
 def test_invalid_credentials_are_401(api_client, alice, header):
     api_client.credentials(HTTP_AUTHORIZATION=header)

@@ -18,7 +18,7 @@ from django.urls import resolve
 from rest_framework.test import APIClient
 
 from accounts import urls as accounts_urls
-from api_layer.testing import RUN_PREFIX
+from api_layer.testing import PASSWORD, RUN_PREFIX
 from api_layer.tests import urls as test_urls
 from config import urls as project_urls
 
@@ -26,6 +26,7 @@ TEST_URLS = "api_layer.tests.urls"
 pytestmark = [pytest.mark.django_db, pytest.mark.urls(TEST_URLS)]
 
 SCHEMA = "/api/schema/?format=json"
+TOKEN = "/api/auth/token/"
 DOC_PAGES = ["/api/schema/", "/api/docs/", "/api/redoc/"]
 ERROR = "#/components/schemas/Error"
 VALIDATION_ERROR = "#/components/schemas/ValidationError"
@@ -157,6 +158,26 @@ def test_throttled_operations_document_429_retry_after_and_ratelimit_headers(
             assert responses["429"]["headers"]["Retry-After"]["required"] is True, name
             for response in responses.values():
                 assert {"RateLimit", "RateLimit-Policy"} <= set(response["headers"]), name
+
+
+def test_ratelimit_headers_are_sent_in_the_syntax_the_schema_documents(
+    schema, anonymous_answers, api_client, alice
+):
+    login = api_client.post(TOKEN, {"username": "alice", "password": PASSWORD}, format="json")
+    answers = {**anonymous_answers, "POST /api/auth/token/": login}  # three budgets at once
+    ops = dict(operations(schema))
+    checked = 0
+    for name, answer in answers.items():
+        documented = ops[name]["responses"].get(str(answer.status_code), {}).get("headers", {})
+        for header in ("RateLimit-Policy", "RateLimit"):
+            if answer.has_header(header):
+                assert re.fullmatch(documented[header]["schema"]["pattern"], answer[header]), (
+                    name,
+                    answer[header],
+                )
+                checked += 1
+    assert login["RateLimit"].count(";r=") == 3
+    assert checked >= 4
 
 
 @pytest.mark.parametrize("page", ["/api/docs/", "/api/redoc/"])

@@ -1,19 +1,21 @@
 """Throttling through the whole HTTP stack: budgets, keys, headers and the store behind them."""
 
 import logging
+import multiprocessing
 import socket
 import sys
 import threading
+import time
 import uuid
 
 import pytest
 import redis
-from limits.strategies import MovingWindowRateLimiter
+from django.conf import settings
 
 from api_layer import throttle_store as store_module
-from api_layer.testing import PASSWORD
+from api_layer.rates import parse_rate
+from api_layer.testing import PASSWORD, RUN_PREFIX
 from api_layer.tests.urls import ITEMS
-from api_layer.throttling import limit_item
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("api_layer.tests.urls")]
 
@@ -293,6 +295,14 @@ def test_health_is_never_throttled_nor_counted(rates, api_client):
 
 
 @pytest.fixture
+def redis_hung(settings):
+    """The throttle store points at a server that accepts connections and never answers."""
+    with socket.create_server(("127.0.0.1", 0), backlog=64) as server:
+        settings.THROTTLE_STORAGE_URI = f"redis://127.0.0.1:{server.getsockname()[1]}/0"
+        yield
+
+
+@pytest.fixture
 def redis_down(settings):
     """The throttle store points at a port where nothing listens."""
     with socket.socket() as probe:
@@ -303,7 +313,7 @@ def redis_down(settings):
 
 def admitted_by_threads(store, rate, threads=8, per_thread=40):
     """Hit one key from many threads at once; return how many hits were admitted."""
-    item = limit_item(rate)
+    amount, seconds = parse_rate(rate)
     start = threading.Barrier(threads)
     admitted, errors = [], []
 
@@ -311,7 +321,7 @@ def admitted_by_threads(store, rate, threads=8, per_thread=40):
         start.wait()
         for _ in range(per_thread):
             try:
-                admitted.append(store.hit(item, "exactness", "key")[0])
+                admitted.append(store.hit("exactness", "key", amount, seconds)[0])
             except Exception as error:  # in a request, a 500
                 errors.append(error)
 
@@ -324,10 +334,18 @@ def admitted_by_threads(store, rate, threads=8, per_thread=40):
     return sum(admitted)
 
 
-def remaining_in_redis(store, rate, *identifiers):
-    """A budget's remaining count as Redis holds it, read by limits itself (not by our store)."""
-    limiter = MovingWindowRateLimiter(store.shared.storage)
-    return limiter.get_window_stats(limit_item(rate), *identifiers).remaining
+def admitted_by_a_process(url, key_prefix):
+    """One worker process of its own store: 4 threads x 40 hits at 100/minute."""
+    return admitted_by_threads(store_module.ThrottleStore(url, key_prefix), "100/minute", 4)
+
+
+def in_redis(policy, key):
+    """The requests a budget holds in Redis, read by a client of the test's own:
+    (count within the last minute, time of the oldest)."""
+    client = redis.Redis.from_url(settings.THROTTLE_STORAGE_URI)
+    name = f"{settings.THROTTLE_KEY_PREFIX}:{policy}:{key}"
+    oldest = client.zrange(name, 0, 0, withscores=True)
+    return client.zcount(name, time.time() - 60, "+inf"), oldest[0][1] if oldest else None
 
 
 @pytest.fixture
@@ -350,8 +368,6 @@ def test_memory_store_admits_exactly_the_rate_from_many_threads(frequent_thread_
 
 def test_memory_store_starts_no_thread_per_request(monkeypatch):
     store = store_module.ThrottleStore("memory://", "t")
-    store.local.storage.timer.cancel()  # the one sweep limits schedules when it is made
-    store.local.storage.timer.join()
     started = []
     start = threading.Thread.start
 
@@ -360,22 +376,21 @@ def test_memory_store_starts_no_thread_per_request(monkeypatch):
         start(thread)
 
     monkeypatch.setattr(threading.Thread, "start", record_start)
-    admitted = [store.hit(limit_item("100/minute"), "threads", "key")[0] for _ in range(20)]
+    admitted = [store.hit("threads", "key", 100, 60)[0] for _ in range(20)]
 
     assert admitted == [True] * 20
     assert started == []
 
 
-def test_memory_store_forgets_requests_that_left_the_window(clock):
+def test_memory_store_forgets_budgets_that_left_the_window(clock):
     store = store_module.ThrottleStore("memory://", "t")
-    item = limit_item("100/minute")
-    for _ in range(10):
-        store.hit(item, "sweep", "old")
+    for n in range(10):
+        store.hit("sweep", f"old-{n}", 100, 60)
     clock.advance(61)
 
-    store.hit(item, "sweep", "new")
+    store.hit("sweep", "new", 100, 60)
 
-    assert sum(len(entries) for entries in store.local.storage.events.values()) == 1
+    assert list(store.local.logs) == [("sweep", "new")]
 
 
 def test_first_requests_from_many_threads_share_one_store(settings, redis_down):
@@ -402,20 +417,17 @@ def test_first_requests_from_many_threads_share_one_store(settings, redis_down):
 
 def test_redis_store_admits_exactly_the_rate_from_many_threads(redis_store):
     assert admitted_by_threads(redis_store, "100/minute") == 100
-    assert remaining_in_redis(redis_store, "100/minute", "exactness", "key") == 0
+    assert in_redis("exactness", "key")[0] == 100
 
 
-def test_workers_sharing_redis_share_one_budget(redis_store, settings):
-    workers = [
-        store_module.ThrottleStore(settings.THROTTLE_STORAGE_URI, settings.THROTTLE_KEY_PREFIX)
-        for _ in range(3)
-    ]
-    item = limit_item("10/minute")
+def test_processes_sharing_redis_admit_exactly_the_rate(redis_store, settings):
+    """Four worker processes of four threads each, 640 requests at 100/minute: 100 admitted."""
+    args = [(settings.THROTTLE_STORAGE_URI, settings.THROTTLE_KEY_PREFIX)] * 4
+    with multiprocessing.get_context("fork").Pool(4) as workers:
+        admitted = workers.starmap(admitted_by_a_process, args)
 
-    admitted = [workers[n % 3].hit(item, "shared", "key")[0] for n in range(30)]
-
-    assert sum(admitted) == 10
-    assert remaining_in_redis(workers[0], "10/minute", "shared", "key") == 0
+    assert sum(admitted) == 100
+    assert in_redis("exactness", "key")[0] == 100
 
 
 def test_redis_store_counts_each_request_in_one_round_trip(redis_store, monkeypatch):
@@ -427,48 +439,67 @@ def test_redis_store_counts_each_request_in_one_round_trip(redis_store, monkeypa
         return send(connection, command, *args, **kwargs)
 
     monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command", record_send)
-    hits = [redis_store.hit(limit_item("2/minute"), "trips", "key")[:2] for _ in range(3)]
+    hits = [redis_store.hit("trips", "key", 2, 60)[:2] for _ in range(3)]
 
     assert hits == [(True, 1), (True, 0), (False, 0)]
     assert len(sent) == 3
-    assert remaining_in_redis(redis_store, "2/minute", "trips", "key") == 0
+    assert in_redis("trips", "key")[0] == 2
 
 
-def test_redis_store_reports_the_window_as_limits_reads_it(redis_store, clock):
-    item = limit_item("3/minute")
+@pytest.mark.parametrize("where", ["memory", "redis"])
+def test_store_reports_what_the_window_holds(request, where, clock):
+    """Remaining and reset come from the same call that counts, in memory as in Redis."""
+    if where == "redis":
+        store = request.getfixturevalue("redis_store")
+    else:
+        store = store_module.ThrottleStore("memory://", "t")
     hits = []
-    for step in (0, 20, 15, 10):
+    for step in (0, 20, 15, 10, 16):
         clock.advance(step)
-        hits.append(redis_store.hit(item, "stats", "key"))
-    reset_at, remaining = MovingWindowRateLimiter(redis_store.shared.storage).get_window_stats(
-        item, "stats", "key"
-    )
+        hits.append(store.hit("stats", "key", 3, 60))
+    start = clock.now - 61
 
-    assert [admitted for admitted, _, _ in hits] == [True, True, True, False]
-    assert hits[-1][1:] == (remaining, pytest.approx(reset_at, abs=0.01))
-    assert reset_at == pytest.approx(clock.now - 45 + 60, abs=0.01)
+    assert hits == [
+        (True, 2, pytest.approx(start + 60)),
+        (True, 1, pytest.approx(start + 60)),
+        (True, 0, pytest.approx(start + 60)),
+        (False, 0, pytest.approx(start + 60)),
+        (True, 0, pytest.approx(start + 20 + 60)),  # the first left the window: its slot is free
+    ]
+    if where == "redis":
+        assert in_redis("stats", "key")[1] == pytest.approx(start + 20)
 
 
-@pytest.mark.parametrize("forgotten", ["both scripts", "acquire", "window"])
-def test_redis_store_counts_each_request_once_after_redis_forgets_its_scripts(
-    redis_store, monkeypatch, forgotten
+def test_redis_store_counts_each_request_once_after_redis_forgets_its_script(
+    redis_store, monkeypatch
 ):
     """Redis drops its loaded scripts on a restart or `SCRIPT FLUSH`. The store then sends a
     hash Redis does not know: here, the same script under a hash Redis has never seen (a flush
     would make every other client of a shared Redis reload theirs)."""
-    item = limit_item("5/minute")
-    before = [redis_store.hit(item, "forgotten", "key")[:2] for _ in range(2)]
-    connection = redis_store.shared.storage.get_connection()
-    for name in ("acquire", "window"):
-        if forgotten in (name, "both scripts"):
-            script = getattr(redis_store.shared, name).script  # bytes, as redis-py keeps it
-            unseen = script + f"\n-- {uuid.uuid4().hex}".encode()
-            monkeypatch.setattr(redis_store.shared, name, connection.register_script(unseen))
+    before = [redis_store.hit("forgotten", "key", 5, 60)[:2] for _ in range(2)]
+    unseen = f"{store_module.SLIDING_LOG}\n-- {uuid.uuid4().hex}"
+    script = redis_store.shared.client.register_script(unseen)
+    monkeypatch.setattr(redis_store.shared, "script", script)
 
-    after = [redis_store.hit(item, "forgotten", "key")[:2] for _ in range(4)]
+    after = [redis_store.hit("forgotten", "key", 5, 60)[:2] for _ in range(4)]
 
     assert before + after == [(True, 4), (True, 3), (True, 2), (True, 1), (True, 0), (False, 0)]
-    assert remaining_in_redis(redis_store, "5/minute", "forgotten", "key") == 0
+    assert in_redis("forgotten", "key")[0] == 5
+
+
+def test_redis_store_keeps_counting_in_redis_after_redis_drops_its_connection(redis_store, caplog):
+    """A Redis restart or failover closes every connection: the next request reconnects
+    (nothing is retried, nothing counted twice) instead of falling back to process memory."""
+    redis_store.hit("dropped", "key", 5, 60)
+    connection_id = redis_store.shared.client.client_id()
+    redis.Redis.from_url(settings.THROTTLE_STORAGE_URI).client_kill_filter(_id=connection_id)
+
+    with caplog.at_level(logging.ERROR):
+        hit = redis_store.hit("dropped", "key", 5, 60)
+
+    assert hit[:2] == (True, 3)
+    assert in_redis("dropped", "key")[0] == 2
+    assert caplog.records == []
 
 
 def test_api_throttles_through_redis(redis_store, rates, alice_client, api_client):
@@ -504,3 +535,45 @@ def test_with_redis_down_health_is_200_and_reports_the_store(redis_down, api_cli
         "database": "ok",
         "throttle_store": "unavailable",
     }
+
+
+def test_health_answers_at_once_while_redis_hangs(redis_hung, api_client, monkeypatch):
+    """Redis accepts connections and never answers: every health check answers within 100 ms,
+    and reports the store unavailable once the ping sent on its own thread timed out."""
+    monkeypatch.setattr(store_module, "REDIS_TIMEOUT_SECONDS", 0.3)  # the store is built next
+    durations, answers = [], []
+    deadline = time.monotonic() + 10
+    while "unavailable" not in answers and time.monotonic() < deadline:
+        started = time.perf_counter()
+        answers.append(api_client.get(HEALTH).json()["throttle_store"])
+        durations.append(time.perf_counter() - started)
+
+    assert answers[-1] == "unavailable"
+    assert max(durations) < 0.1
+
+
+def test_health_asks_redis_at_most_once_per_retry_interval(redis_store, api_client, monkeypatch):
+    sent = []
+    send = redis.connection.AbstractConnection.send_packed_command
+
+    def record_send(connection, command, *args, **kwargs):
+        sent.append(command)
+        return send(connection, command, *args, **kwargs)
+
+    monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command", record_send)
+    answers = [api_client.get(HEALTH).json()["throttle_store"] for _ in range(5)]
+
+    assert answers == ["ok"] * 5
+    assert len(sent) <= 1
+
+
+def test_health_reports_the_store_unavailable_as_soon_as_a_request_failed(
+    redis_store, settings, api_client
+):
+    settings.THROTTLE_KEY_PREFIX = f"{RUN_PREFIX}-failed"  # a store of its own: it stays down
+    store = store_module.throttle_store()
+    assert api_client.get(HEALTH).json()["throttle_store"] == "ok"  # Redis just answered
+
+    store.shared_failed(redis.ConnectionError("Redis went away"))  # as a failed hit does
+
+    assert api_client.get(HEALTH).json()["throttle_store"] == "unavailable"
