@@ -133,6 +133,9 @@ def run_test_suite(options):
             if line.startswith(("FAILED ", "ERROR ")):
                 print(f"    {line}")
         raise StepFailed(f"the test suite did not pass: {lines[-1]}", retry=shell_line(command))
+    if not re.search(r"\b[1-9]\d* passed", lines[-1]):
+        # Every test skipped (or none collected) tested nothing: that is no pass.
+        raise StepFailed(f"the test suite passed no test: {lines[-1]}", retry=shell_line(command))
     print(f"    {lines[-1]}")
 
 
