@@ -295,7 +295,9 @@ def test_unreachable_package_index_is_reported_and_the_project_kept(
     for key, value in offline_index_env(tmp_path, free_port()).items():
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("PIP_FIND_LINKS", raising=False)
-    if installer == "pip":  # no uv on PATH: the hook falls back to pip
+    # The uv fetched for bakes without uv on PATH lives in the user's cache: an empty one here.
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "empty-cache"))
+    if installer == "pip":  # no uv on PATH, and pip cannot fetch it: the hook falls back to pip
         monkeypatch.setenv("PATH", "/usr/bin:/bin")
 
     project = bake(setup="venv", run_tests="yes")  # returns: the hook exited 0
@@ -304,6 +306,12 @@ def test_unreachable_package_index_is_reported_and_the_project_kept(
     assert_one_line_failure(captured.err, "set_up_environment", f"{installer} could not install")
     assert_project_on_disk(project)
     assert steps_run(captured.out)[-1] == "set_up_environment"
+    if installer == "pip":
+        assert "installing with pip: no uv on PATH and pip could not fetch uv" in captured.out
+    # The tool's last lines are shown, its whole output is in the project's log.
+    assert "last lines of its output (all of it: logs/bootstrap.log):" in captured.err
+    log = (project / "logs" / "bootstrap.log").read_text()
+    assert re.search(rf"^\$ .*{installer} .*install .*\(exit [1-9]\d*\)$", log, re.MULTILINE), log
 
 
 def test_unreachable_postgresql_is_reported_with_what_to_run_later(bake, capfd, monkeypatch):
