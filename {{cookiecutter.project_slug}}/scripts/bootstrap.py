@@ -56,9 +56,11 @@ class StepFailed(Exception):
 
 
 def write_env_file(options):
-    """`.env` from `.env.example` with a fresh secret key, mode 0600. An existing `.env` is kept."""
+    """`.env` from `.env.example` with a fresh secret key, mode 0600. An existing `.env` is kept;
+    settings `.env.example` gained since (a template update) are appended with their example
+    values, and named."""
     if ENV_FILE.exists():
-        print("    .env exists: kept as it is")
+        add_new_settings()
         return
     example = ENV_EXAMPLE.read_text(encoding="utf-8")
     if SECRET_PLACEHOLDER not in example:
@@ -66,6 +68,25 @@ def write_env_file(options):
     secret = secrets.token_urlsafe(50)
     write_private(ENV_FILE, example.replace(SECRET_PLACEHOLDER, f"DJANGO_SECRET_KEY={secret}"))
     print("    .env written with a fresh DJANGO_SECRET_KEY (mode 0600, git-ignored)")
+
+
+def add_new_settings():
+    def settings(text):
+        lines = [line for line in text.splitlines() if "=" in line and not line.startswith("#")]
+        return {line.split("=", 1)[0].strip(): line for line in lines}
+
+    env = ENV_FILE.read_text(encoding="utf-8")
+    new = {
+        key: line
+        for key, line in settings(ENV_EXAMPLE.read_text(encoding="utf-8")).items()
+        if key not in settings(env)
+    }
+    if not new:
+        print("    .env exists: kept as it is")
+        return
+    added = "\n# Added from .env.example by scripts/bootstrap.py:\n" + "\n".join(new.values())
+    write_private(ENV_FILE, env.rstrip("\n") + "\n" + added + "\n")
+    print(f"    .env kept; new in .env.example, added with its values: {', '.join(new)}")
 
 
 def set_up_environment(options):
