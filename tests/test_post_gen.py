@@ -253,6 +253,23 @@ def test_second_run_keeps_env_and_tokens_and_adds_only_new_users(bake, capfd):
     assert_tokens_work(project, sys.executable, tokens)
 
 
+def test_second_run_replaces_an_expired_token_in_the_tokens_file(bake):
+    project = bake(api_users="demo,alice")
+    before = read_tokens(project)
+    expire = (
+        "from django.utils import timezone; from knox.models import AuthToken; "
+        "AuthToken.objects.filter(user__username='demo').update(expiry=timezone.now())"
+    )
+    run(project, "manage.py", "shell", "-c", expire)
+
+    again = run(project, "scripts/bootstrap.py", "--setup", "current", "--users", "demo,alice")
+
+    tokens = read_tokens(project)
+    assert tokens["alice"] == before["alice"] and tokens["demo"] != before["demo"]
+    assert f"demo: {tokens['demo']}" in again.stdout
+    assert_tokens_work(project, sys.executable, tokens)
+
+
 def test_baking_again_over_the_project_keeps_its_secrets(template, tmp_path, capfd):
     project = generate(template, tmp_path)
     env_before = (project / ".env").read_bytes()
@@ -269,7 +286,7 @@ def test_baking_again_over_the_project_keeps_its_secrets(template, tmp_path, cap
 
     assert (project / ".env").read_bytes() == env_before
     assert read_tokens(project) == tokens_before
-    assert "already has a token for demo: kept" in capfd.readouterr().out
+    assert "has a valid token for demo: kept" in capfd.readouterr().out
 
 
 # --- Failures: one line, the project stays, the printed command finishes ----------------------
