@@ -16,7 +16,6 @@ import socket
 import stat
 import subprocess
 import sys
-import tomllib
 import urllib.error
 import urllib.request
 
@@ -113,19 +112,16 @@ def assert_project_on_disk(project):
 
 
 def warm_uv_cache(folder):
-    """Put the generated project's pinned requirements in uv's cache (from the index if need be)."""
+    """Put the generated project's locked packages in uv's cache (from the index if need be)."""
     uv = shutil.which("uv")
     assert uv, "uv is not on PATH: pip install -r requirements-dev.txt"
-    text = (TEMPLATE / "{{cookiecutter.project_slug}}" / "pyproject.toml").read_text()
-    pyproject = tomllib.loads(re.sub(r"\{%.*?%\}", "", text))  # every option's pins
-    pins = [
-        *pyproject["project"]["dependencies"],
-        *pyproject["project"]["optional-dependencies"]["test"],
-    ]
-    subprocess.run([uv, "venv", "--quiet", folder], check=True)
-    subprocess.run(
-        [uv, "pip", "install", "--quiet", "--python", folder / "bin" / "python", *pins], check=True
-    )
+    text = (TEMPLATE / "{{cookiecutter.project_slug}}" / "requirements" / "test.lock").read_text()
+    lock = folder / "test.lock"
+    folder.mkdir(parents=True)
+    lock.write_text(re.sub(r"^\{%.*%\}\n", "", text, flags=re.MULTILINE))  # every option's
+    subprocess.run([uv, "venv", "--quiet", folder / "venv"], check=True)
+    python = folder / "venv" / "bin" / "python"
+    subprocess.run([uv, "pip", "install", "--quiet", "--python", python, "-r", lock], check=True)
 
 
 def test_venv_setup_answers_with_a_tested_running_api(bake, capfd, tmp_path, monkeypatch):

@@ -30,6 +30,8 @@ ENV_EXAMPLE = PROJECT / ".env.example"
 TOKENS_FILE = PROJECT / "tokens.local.json"
 POSTMAN_FILE = PROJECT / "postman_collection.json"
 VENV = PROJECT / ".venv"
+# Every version installed, transitive ones included, hashed (the template's tools/lock.py).
+LOCK = PROJECT / "requirements" / "test.lock"
 # Written last by a complete install: a .venv without it (or with other requirements) is redone.
 VENV_STAMP = VENV / "bootstrap-installed.txt"
 # Every tool's whole output, appended run after run (git- and docker-ignored).
@@ -92,17 +94,19 @@ def add_new_settings():
 def set_up_environment(options):
     """`venv`: make `.venv` hold the dependencies and the test extra; `current`: check this Python.
 
-    Only the dependencies and the test extra are installed, not the project itself: it runs from
-    this folder (manage.py, pytest), so no build step and no build backend are needed, and an
-    install from a warm package cache works offline. A `.venv` left half-made (an interrupted
-    run, anywhere) has no stamp of a complete install: it is made again from scratch.
+    The lock of the dependencies and the test extra is installed (requirements/test.lock: every
+    version, hashed), not the project itself: it runs from this folder (manage.py, pytest), so
+    no build step and no build backend are needed, and a warm package cache installs offline.
+    A `.venv` left half-made (an interrupted run, anywhere) has no stamp of a complete install:
+    it is made again from scratch.
     """
     if options.setup == "current":
         check_current_python()
         return
-    wanted = "\n".join(requirements()) + "\n"
+    wanted = LOCK.read_text(encoding="utf-8")
+    count = len(re.findall(r"^[\w.-]+==", wanted, re.MULTILINE))
     if venv_python().exists() and read_text(VENV_STAMP) == wanted:
-        print(f"    .venv already holds the {len(requirements())} pinned requirements: kept")
+        print(f"    .venv already holds the {count} locked packages: kept")
         return
     uv = find_uv()
     if not venv_python().exists() or not VENV_STAMP.exists() or not (uv or venv_has_pip()):
@@ -111,11 +115,11 @@ def set_up_environment(options):
         install_with_uv(uv)
     else:
         run(
-            [venv_python(), "-m", "pip", "install", "--quiet", *requirements()],
+            [venv_python(), "-m", "pip", "install", "--quiet", "-r", LOCK],
             "pip could not install the dependencies",
         )
     VENV_STAMP.write_text(wanted, encoding="utf-8")
-    print(f"    {len(requirements())} pinned requirements installed in .venv")
+    print(f"    {count} locked packages ({relative(LOCK)}) installed in .venv")
 
 
 def find_uv():
@@ -231,7 +235,9 @@ def print_manual_steps(options):
     run_tests = " --run-tests" if options.run_tests else ""
     print(f"      python3 scripts/bootstrap.py --setup venv --users {users}{run_tests}")
     print("    or by hand:")
-    print('      python3 -m venv .venv && .venv/bin/python -m pip install -e ".[test]"')
+    print(
+        "      python3 -m venv .venv && .venv/bin/python -m pip install -r requirements/test.lock"
+    )
     print("      .venv/bin/python manage.py migrate")
     print(f"      .venv/bin/python manage.py issue_token --create {users.replace(',', ' ')}")
     print("      .venv/bin/python manage.py export_postman")
@@ -322,7 +328,7 @@ def install_with_uv(uv):
     would otherwise compile Django afresh wherever PYTHONDONTWRITEBYTECODE is set.
     """
     python = ["--python", venv_python(), "--compile-bytecode"]
-    command = [uv, "pip", "install", "--quiet", *python, *requirements()]
+    command = [uv, "pip", "install", "--quiet", *python, "-r", LOCK]
     offline = subprocess.run(
         [*command, "--offline"], cwd=PROJECT, capture_output=True, text=True, check=False
     )
