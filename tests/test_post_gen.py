@@ -364,7 +364,18 @@ def test_failing_bundled_test_is_reported_and_the_project_kept(
     assert (project / "tokens.local.json").is_file()
 
 
-def test_ctrl_c_mid_install_leaves_a_project_the_printed_command_completes(bake, tmp_path):
+@pytest.fixture
+def ctrl_c_reaches_children():
+    """As in a terminal. Where pytest runs as a shell's background job (a script, some CI),
+    SIGINT is ignored and every child inherits that; a handled SIGINT is reset in a child."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
+def test_ctrl_c_mid_install_leaves_a_project_the_printed_command_completes(
+    bake, tmp_path, ctrl_c_reaches_children
+):
     project = bake(setup="skip")
     with socket.socket() as silent_index:  # accepts connections, never answers
         silent_index.bind(("127.0.0.1", 0))
