@@ -62,7 +62,9 @@ DEMO_STEPS = {
 }
 LOG_OUT = ("logout", "logoutall")
 # Before registering, the demo account takes a name no earlier run of the collection used.
-FRESH_USERNAME = 'pm.collectionVariables.set("demo_username", "postman-" + Date.now().toString(36));'
+FRESH_USERNAME = (
+    'pm.collectionVariables.set("demo_username", "postman-" + Date.now().toString(36));'
+)
 # Values of the bodies built from a schema, by the format of a string.
 FORMATS = {
     "date-time": "2030-01-01T09:00:00Z",
