@@ -90,7 +90,7 @@ def test_the_build_context_holds_what_git_tracks_and_no_local_file(bake):
     # Generated with its setup (.env, tokens, Postman collection, database, logs), then used.
     project = bake()
     local = [".venv/bin/python", "tasks/__pycache__/models.cpython-311.pyc", "staticfiles/a.css"]
-    local += [".env.local", "db.sqlite3-journal", "logs/bootstrap.log", ".hypothesis/x"]
+    local += [".env.local", "db.sqlite3-journal", "logs/api.log", "bootstrap.log", ".hypothesis/x"]
     for name in local:
         (project / name).parent.mkdir(parents=True, exist_ok=True)
         (project / name).write_text("local")

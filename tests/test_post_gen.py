@@ -322,8 +322,8 @@ def test_unreachable_package_index_is_reported_and_the_project_kept(
     if installer == "pip":
         assert "installing with pip: no uv on PATH and pip could not fetch uv" in captured.out
     # The tool's last lines are shown, its whole output is in the project's log.
-    assert "last lines of its output (all of it: logs/bootstrap.log):" in captured.err
-    log = (project / "logs" / "bootstrap.log").read_text()
+    assert "last lines of its output (all of it: bootstrap.log):" in captured.err
+    log = (project / "bootstrap.log").read_text()
     assert re.search(rf"^\$ .*{installer} .*install .*\(exit [1-9]\d*\)$", log, re.MULTILINE), log
 
 

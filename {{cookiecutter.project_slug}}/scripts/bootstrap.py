@@ -34,8 +34,8 @@ VENV = PROJECT / ".venv"
 LOCK = PROJECT / "requirements" / "test.lock"
 # Written last by a complete install: a .venv without it (or with other requirements) is redone.
 VENV_STAMP = VENV / "bootstrap-installed.txt"
-# Every tool's whole output, appended run after run (git- and docker-ignored).
-LOG_FILE = PROJECT / "logs" / "bootstrap.log"
+# Every tool's whole output, appended run after run (git- and docker-ignored: *.log).
+LOG_FILE = PROJECT / "bootstrap.log"
 # Without uv on PATH, this uv is fetched from the package index into a folder of its own.
 UV_PIN = "uv==0.13.9"
 UV_HOME = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "bootstrap-uv"
@@ -397,8 +397,7 @@ def run(command, failure):
 
 
 def log(command, result):
-    """Append the command, its exit status and its whole output to logs/bootstrap.log."""
-    LOG_FILE.parent.mkdir(exist_ok=True)
+    """Append the command, its exit status and its whole output to bootstrap.log."""
     with LOG_FILE.open("a", encoding="utf-8") as handle:
         handle.write(f"\n$ {shell_line(command)}  (exit {result.returncode})\n")
         handle.write(result.stdout + result.stderr)
