@@ -10,13 +10,14 @@ Exit status: always 0 once the files are rendered. A failed step (offline, Postg
 failing test) is reported by the script in one line with the command that finishes the setup;
 exiting non-zero here would make cookiecutter delete the whole project.
 
-Under cruft (`cruft create`, and `cruft update`, which renders the template in a temporary folder
-to compute a diff) the answers carry no `_output_dir`: then only `.env` is written, nothing is
-installed, and the command that finishes the setup is printed.
+Under cruft (`cruft create`, and `cruft update`, which renders the template in temporary folders
+to compute a diff) the answers carry no `_output_dir`: then nothing is written or installed, and
+one line names the command that sets the project up.
 """
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 
@@ -35,9 +36,8 @@ def rendered_by_cookiecutter():
     return "_output_dir" in ANSWERS
 
 
-def bootstrap_command():
+def bootstrap_command(setup):
     """The `scripts/bootstrap.py` command line for these answers."""
-    setup = ANSWERS["setup"] if rendered_by_cookiecutter() else "skip"
     command = [sys.executable, "scripts/bootstrap.py", "--setup", setup]
     users = [name.strip() for name in ANSWERS["api_users"].split(",") if name.strip()]
     if users:
@@ -51,9 +51,11 @@ def bootstrap_command():
 
 def main():
     if not rendered_by_cookiecutter():
-        print("Rendered without cookiecutter's output folder (cruft): writing .env only.")
+        command = ["python3", *bootstrap_command("venv")[1:]]
+        print(f"Rendered by cruft; to set the project up, in it: {shlex.join(command)}")
+        return
     try:
-        subprocess.run(bootstrap_command(), check=False)
+        subprocess.run(bootstrap_command(ANSWERS["setup"]), check=False)
     except KeyboardInterrupt:
         pass  # the script has printed the step it stopped in and the command that finishes it
     except OSError as error:

@@ -1,14 +1,16 @@
 """Reject bad answers before anything is written.
 
-Every answer is checked against a full-match rule; the first one that fails stops generation with
-one line naming the key, the value and the expected form. Cookiecutter removes the output folder
-when this hook exits non-zero, so nothing is left on disk.
+Every answer is checked against a full-match rule; each one that fails is named on a line of its
+own (key, value, expected form), and generation stops after the last with the command that runs
+it again with every answer given, so only the bad ones need changing. Cookiecutter removes the
+output folder when this hook exits non-zero, so nothing is left on disk.
 """
 
 import json
 import keyword
 import os
 import re
+import shlex
 import sys
 
 # Answers are read once, as JSON: quotes, backslashes and newlines in an answer can neither break
@@ -155,10 +157,28 @@ def errors(answers):
             yield f"{key}: {value!r} is not valid; expected {expected}"
 
 
+def retry_command(answers):
+    """The cookiecutter command line that repeats this run with these answers, shell-quoted."""
+    command = ["cookiecutter", "--no-input"]
+    if answers.get("_output_dir"):
+        command += ["--output-dir", answers["_output_dir"]]
+    command.append(answers.get("_template", "<template>"))
+    given = [(key, value) for key, value in answers.items() if not key.startswith("_")]
+    command += [f"{key}={value}" for key, value in given if isinstance(value, str)]
+    return " ".join(shlex.quote(part) for part in command)
+
+
 def main():
-    for message in errors(ANSWERS):
+    messages = list(errors(ANSWERS))
+    if not messages:
+        return
+    for message in messages:
         print(f"ERROR: {message}", file=sys.stderr)
-        sys.exit(1)
+    print(
+        "Nothing was written. The same answers again, to change only the bad ones:", file=sys.stderr
+    )
+    print(f"  {retry_command(ANSWERS)}", file=sys.stderr)
+    sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 import contextlib
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -126,3 +127,19 @@ def wait_until_listening(port, server):
         with contextlib.suppress(subprocess.TimeoutExpired):
             server.wait(timeout=0.05)
     pytest.fail("runserver did not listen within 30 s")
+
+
+# The one skip a baked suite may report: its browser tests, where there is no chromium (outside
+# CI: with REQUIRE_SERVICES=1 they fail instead).
+BROWSER_SKIP = re.compile(r"^SKIPPED .*(no browser at|Playwright is not installed)")
+
+
+def assert_suite_passed(result):
+    """A baked suite's run (with `-rs`) passed tests, failed none and skipped only the browser's."""
+    lines = result.stdout.strip().splitlines() or [result.stderr]
+    summary = lines[-1]
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert re.search(r"\b[1-9]\d* passed", summary), result.stdout
+    assert not re.search("failed|error", summary), result.stdout
+    skips = [line for line in lines if line.startswith("SKIPPED")]
+    assert all(BROWSER_SKIP.match(line) for line in skips), "\n".join(skips)

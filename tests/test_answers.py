@@ -1,9 +1,13 @@
 """The pre-generation hook: every bad answer stops generation with one clear line, nothing on disk."""
 
+import shlex
+import subprocess
+import sys
+
 import pytest
 from cookiecutter.exceptions import FailedHookException
 
-from .conftest import generate
+from .conftest import generate, project_env
 
 BAD_ANSWERS = [
     ("project_slug", "Task-Manager", "lowercase Python identifier"),
@@ -53,6 +57,39 @@ def test_bad_answer_is_rejected_with_one_line_and_nothing_on_disk(
     assert expected in error_lines[0]
     assert "Traceback" not in stderr
     assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_every_bad_answer_is_named_and_the_printed_command_repeats_the_rest(
+    template, tmp_path, capfd
+):
+    bad = {"user_throttle_rate": "100/monthly", "cors_allowed_origins": "*"}
+    given = {"description": 'It\'s "quoted" & $HOME', "api_users": "", **bad}
+    with pytest.raises(FailedHookException):
+        generate(template, tmp_path, **given)
+
+    stderr = capfd.readouterr().err
+    error_lines = [line for line in stderr.splitlines() if line.startswith("ERROR:")]
+    assert [line.split(":")[1].strip() for line in error_lines] == list(bad)
+    command = shlex.split(stderr.split("to change only the bad ones:\n", 1)[1].splitlines()[0])
+    assert command[:2] == ["cookiecutter", "--no-input"]
+    answers = dict(part.split("=", 1) for part in command if "=" in part)
+    assert {key: answers[key] for key in given} == given
+    assert answers["setup"] == "current"  # every answer of the run, defaults included
+
+    # With only the bad ones changed, the command bakes (with a home of its own).
+    answers |= {"user_throttle_rate": "100/minute", "cors_allowed_origins": "http://a.com"}
+    options = [part for part in command[1:] if "=" not in part]
+    fixed = [*options, *(f"{key}={value}" for key, value in answers.items())]
+    result = subprocess.run(
+        [sys.executable, "-m", "cookiecutter", *fixed],
+        env={**project_env(), "HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    project = tmp_path / "out" / "task_manager"
+    assert "CORS_ALLOWED_ORIGINS=http://a.com" in (project / ".env").read_text()
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ import pytest
 from cookiecutter.exceptions import FailedHookException
 from cookiecutter.main import cookiecutter
 
-from .conftest import generate, isolated_config, run
+from .conftest import assert_suite_passed, generate, isolated_config, run
 
 TEMPLATE_TAG = re.compile(r"\{\{\s*cookiecutter|\{%|\{#")
 
@@ -72,10 +72,9 @@ def test_django_checks_and_migrations_are_clean(bake):
 def test_generated_suite_passes(bake):
     project = bake()
 
-    result = run(project, "-m", "pytest", "-q", "-p", "no:randomly")
+    result = run(project, "-m", "pytest", "-q", "-p", "no:randomly", "-rs")
 
-    summary = result.stdout.strip().splitlines()[-1]
-    assert re.search(r"\d+ passed", summary) and "failed" not in summary, result.stdout
+    assert_suite_passed(result)
 
 
 def test_env_file_is_private_with_a_fresh_secret_per_project(template, tmp_path):

@@ -1,9 +1,11 @@
 """The Dockerfile and compose.yaml: slim, non-root, no secrets, the services each answer needs.
 
-Bakes use `setup: skip`: these tests read files and need no database. No Docker engine runs here. `docker compose config` validates without one where the compose
+Most bakes use `setup: skip`: these tests read files. No Docker engine runs here: the build context
+is computed from `.dockerignore`'s rules, and `docker compose config` validates without one where the compose
 plugin exists; the files are parsed and checked either way.
 """
 
+import os
 import re
 import shutil
 import subprocess
@@ -46,9 +48,66 @@ def test_no_secret_is_baked_into_the_image(bake):
 
     baked = [args for kind, args in steps if kind in ("ENV", "ARG") and SECRET_WORDS.search(args)]
     assert baked == []
-    ignored = (project / ".dockerignore").read_text().splitlines()
-    for entry in [".env", "tokens.local.json", "db.sqlite3", ".venv/", ".git/"]:
-        assert entry in ignored
+
+
+def dockerignore_rules(project):
+    """(excludes, regex) per .dockerignore line, as Docker reads them: `*` and `?` within one
+    path segment, `**` across segments, a leading `!` re-includes, the last matching rule wins."""
+    rules = []
+    for line in (project / ".dockerignore").read_text().splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        excludes = not line.startswith("!")
+        pattern = os.path.normpath(line.lstrip("!").lstrip("/"))
+        regex = re.escape(pattern).replace(r"\*\*/", "(.*/)?").replace(r"\*\*", ".*")
+        regex = regex.replace(r"\*", "[^/]*").replace(r"\?", "[^/]")
+        regex = regex.replace(r"\[", "[").replace(r"\]", "]")
+        rules.append((excludes, re.compile(regex)))
+    return rules
+
+
+def build_context(project):
+    """The files `COPY . .` takes: a path is left out when a rule matches it or a parent folder."""
+    rules = dockerignore_rules(project)
+    context = set()
+    for path in project.rglob("*"):
+        if path.is_dir():
+            continue
+        relative = path.relative_to(project).as_posix()
+        parts = relative.split("/")
+        candidates = ["/".join(parts[:end]) for end in range(1, len(parts) + 1)]
+        excluded = False
+        for excludes, regex in rules:
+            if any(regex.fullmatch(candidate) for candidate in candidates):
+                excluded = excludes
+        if not excluded:
+            context.add(relative)
+    return context
+
+
+def test_the_build_context_holds_what_git_tracks_and_no_local_file(bake):
+    # Generated with its setup (.env, tokens, Postman collection, database, logs), then used.
+    project = bake()
+    local = [".venv/bin/python", "tasks/__pycache__/models.cpython-311.pyc", "staticfiles/a.css"]
+    local += [".env.local", "db.sqlite3-journal", "logs/api.log", "bootstrap.log", ".hypothesis/x"]
+    for name in local:
+        (project / name).parent.mkdir(parents=True, exist_ok=True)
+        (project / name).write_text("local")
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t"]
+    subprocess.run([*git, "init", "-q"], cwd=project, check=True)
+    subprocess.run([*git, "add", "-A"], cwd=project, check=True)
+    tracked = subprocess.run(
+        [*git, "ls-files"], cwd=project, capture_output=True, text=True, check=True
+    ).stdout.split()
+
+    context = build_context(project)
+
+    assert {".env", "tokens.local.json", "postman_collection.json", "db.sqlite3"} <= {
+        path.name for path in project.iterdir()
+    }
+    assert context == set(tracked)
+    assert {"manage.py", "config/settings.py", ".env.example"} <= context
 
 
 @pytest.mark.parametrize("database", ["sqlite", "postgresql"])

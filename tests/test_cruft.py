@@ -47,9 +47,11 @@ def test_cruft_create_then_update_applies_changes_without_rejects_or_secrets(
     )
 
     project = tmp_path / "task_manager"
-    assert "writing .env only" in created.stdout
-    assert (project / ".env").is_file()
-    assert not (project / "db.sqlite3").exists()  # nothing set up in cruft's folders
+    rendered = [line for line in created.stdout.splitlines() if "cruft" in line]
+    setup = "python3 scripts/bootstrap.py --setup venv --users demo"
+    assert rendered == [f"Rendered by cruft; to set the project up, in it: {setup}"]
+    assert not (project / ".env").exists()  # nothing written or set up in cruft's folders
+    assert not (project / "db.sqlite3").exists()
     run(project, "scripts/bootstrap.py", "--setup", "current", "--users", "demo")
     git(project, "init", "-q")
     git(project, "add", "-A")
@@ -61,12 +63,15 @@ def test_cruft_create_then_update_applies_changes_without_rejects_or_secrets(
     with (repo / README).open("a") as readme:
         readme.write("\nUpdated by the template.\n")
     with (repo / "{{cookiecutter.project_slug}}" / ".env.example").open("a") as example:
-        example.write("# a new comment in the example\n")
+        example.write("# a new comment in the example\nNEW_SETTING=on\n")
     git(repo, "commit", "-qam", "template v2")
-    cruft(project, "update", "--skip-apply-ask")
+    updated = cruft(project, "update", "--skip-apply-ask")
 
     assert "Updated by the template." in (project / "README.md").read_text()
     assert "a new comment" in (project / ".env.example").read_text()
+    # Each of cruft's temporary renderings says one quiet line, no setup steps.
+    noise = [line for line in updated.stdout.splitlines() if "bootstrap" in line or "==>" in line]
+    assert noise and all(line.startswith("Rendered by cruft; ") for line in noise), updated.stdout
     assert list(project.rglob("*.rej")) == []
     assert (project / ".env").read_bytes() == env_before
     assert (project / "tokens.local.json").read_bytes() == tokens_before
@@ -82,3 +87,9 @@ def test_cruft_create_then_update_applies_changes_without_rejects_or_secrets(
         text = (project / tracked).read_text(encoding="utf-8")
         assert not re.search(r"DJANGO_SECRET_KEY=[\w-]{40,}", text), tracked  # no fresh secret
         assert not [secret for secret in own_secrets if secret in text], tracked
+
+    # The setup command, run again as the README says, brings the new setting into .env.
+    again = run(project, "scripts/bootstrap.py", "--setup", "current", "--users", "demo")
+    assert "new in .env.example, added with its values: NEW_SETTING" in again.stdout
+    env_after = (project / ".env").read_text()
+    assert env_after.startswith(env_before.decode()) and env_after.endswith("NEW_SETTING=on\n")

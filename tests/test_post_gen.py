@@ -16,7 +16,6 @@ import socket
 import stat
 import subprocess
 import sys
-import tomllib
 import urllib.error
 import urllib.request
 
@@ -113,19 +112,16 @@ def assert_project_on_disk(project):
 
 
 def warm_uv_cache(folder):
-    """Put the generated project's pinned requirements in uv's cache (from the index if need be)."""
+    """Put the generated project's locked packages in uv's cache (from the index if need be)."""
     uv = shutil.which("uv")
     assert uv, "uv is not on PATH: pip install -r requirements-dev.txt"
-    text = (TEMPLATE / "{{cookiecutter.project_slug}}" / "pyproject.toml").read_text()
-    pyproject = tomllib.loads(re.sub(r"\{%.*?%\}", "", text))  # every option's pins
-    pins = [
-        *pyproject["project"]["dependencies"],
-        *pyproject["project"]["optional-dependencies"]["test"],
-    ]
-    subprocess.run([uv, "venv", "--quiet", folder], check=True)
-    subprocess.run(
-        [uv, "pip", "install", "--quiet", "--python", folder / "bin" / "python", *pins], check=True
-    )
+    text = (TEMPLATE / "{{cookiecutter.project_slug}}" / "requirements" / "test.lock").read_text()
+    lock = folder / "test.lock"
+    folder.mkdir(parents=True)
+    lock.write_text(re.sub(r"^\{%.*%\}\n", "", text, flags=re.MULTILINE))  # every option's
+    subprocess.run([uv, "venv", "--quiet", folder / "venv"], check=True)
+    python = folder / "venv" / "bin" / "python"
+    subprocess.run([uv, "pip", "install", "--quiet", "--python", python, "-r", lock], check=True)
 
 
 def test_venv_setup_answers_with_a_tested_running_api(bake, capfd, tmp_path, monkeypatch):
@@ -253,6 +249,23 @@ def test_second_run_keeps_env_and_tokens_and_adds_only_new_users(bake, capfd):
     assert_tokens_work(project, sys.executable, tokens)
 
 
+def test_second_run_replaces_an_expired_token_in_the_tokens_file(bake):
+    project = bake(api_users="demo,alice")
+    before = read_tokens(project)
+    expire = (
+        "from django.utils import timezone; from knox.models import AuthToken; "
+        "AuthToken.objects.filter(user__username='demo').update(expiry=timezone.now())"
+    )
+    run(project, "manage.py", "shell", "-c", expire)
+
+    again = run(project, "scripts/bootstrap.py", "--setup", "current", "--users", "demo,alice")
+
+    tokens = read_tokens(project)
+    assert tokens["alice"] == before["alice"] and tokens["demo"] != before["demo"]
+    assert f"demo: {tokens['demo']}" in again.stdout
+    assert_tokens_work(project, sys.executable, tokens)
+
+
 def test_baking_again_over_the_project_keeps_its_secrets(template, tmp_path, capfd):
     project = generate(template, tmp_path)
     env_before = (project / ".env").read_bytes()
@@ -269,7 +282,7 @@ def test_baking_again_over_the_project_keeps_its_secrets(template, tmp_path, cap
 
     assert (project / ".env").read_bytes() == env_before
     assert read_tokens(project) == tokens_before
-    assert "already has a token for demo: kept" in capfd.readouterr().out
+    assert "has a valid token for demo: kept" in capfd.readouterr().out
 
 
 # --- Failures: one line, the project stays, the printed command finishes ----------------------
@@ -295,7 +308,9 @@ def test_unreachable_package_index_is_reported_and_the_project_kept(
     for key, value in offline_index_env(tmp_path, free_port()).items():
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("PIP_FIND_LINKS", raising=False)
-    if installer == "pip":  # no uv on PATH: the hook falls back to pip
+    # The uv fetched for bakes without uv on PATH lives in the user's cache: an empty one here.
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "empty-cache"))
+    if installer == "pip":  # no uv on PATH, and pip cannot fetch it: the hook falls back to pip
         monkeypatch.setenv("PATH", "/usr/bin:/bin")
 
     project = bake(setup="venv", run_tests="yes")  # returns: the hook exited 0
@@ -304,6 +319,12 @@ def test_unreachable_package_index_is_reported_and_the_project_kept(
     assert_one_line_failure(captured.err, "set_up_environment", f"{installer} could not install")
     assert_project_on_disk(project)
     assert steps_run(captured.out)[-1] == "set_up_environment"
+    if installer == "pip":
+        assert "installing with pip: no uv on PATH and pip could not fetch uv" in captured.out
+    # The tool's last lines are shown, its whole output is in the project's log.
+    assert "last lines of its output (all of it: bootstrap.log):" in captured.err
+    log = (project / "bootstrap.log").read_text()
+    assert re.search(rf"^\$ .*{installer} .*install .*\(exit [1-9]\d*\)$", log, re.MULTILINE), log
 
 
 def test_unreachable_postgresql_is_reported_with_what_to_run_later(bake, capfd, monkeypatch):
@@ -343,7 +364,18 @@ def test_failing_bundled_test_is_reported_and_the_project_kept(
     assert (project / "tokens.local.json").is_file()
 
 
-def test_ctrl_c_mid_install_leaves_a_project_the_printed_command_completes(bake, tmp_path):
+@pytest.fixture
+def ctrl_c_reaches_children():
+    """As in a terminal. Where pytest runs as a shell's background job (a script, some CI),
+    SIGINT is ignored and every child inherits that; a handled SIGINT is reset in a child."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
+def test_ctrl_c_mid_install_leaves_a_project_the_printed_command_completes(
+    bake, tmp_path, ctrl_c_reaches_children
+):
     project = bake(setup="skip")
     with socket.socket() as silent_index:  # accepts connections, never answers
         silent_index.bind(("127.0.0.1", 0))

@@ -1,9 +1,8 @@
 """`database: postgresql` bakes a project that runs its whole suite against the real server."""
 
-import re
 import tomllib
 
-from .conftest import run
+from .conftest import assert_suite_passed, run
 from .services import scratch_databases, unique_name
 
 
@@ -31,9 +30,7 @@ def test_postgresql_and_redis_bake_passes_its_suite_against_the_real_servers(bak
         run(project, "manage.py", "makemigrations", "--check", "--dry-run")
         result = run(project, "-m", "pytest", "-q", "-p", "no:randomly", "-rs")
 
-    summary = result.stdout.strip().splitlines()[-1]
-    assert re.search(r"\d+ passed", summary), result.stdout
-    assert "failed" not in summary and "skipped" not in summary, result.stdout
+    assert_suite_passed(result)
 
 
 def test_postgresql_bake_depends_on_psycopg_and_sqlite_bake_does_not(bake):

@@ -1,13 +1,12 @@
 """The cache answer and the throttle rates arrive in the baked project, and are enforced there."""
 
 import json
-import re
 import subprocess
 import sys
 
 import redis
 
-from .conftest import free_port, project_env, run
+from .conftest import assert_suite_passed, free_port, project_env, run
 from .services import skip_or_fail
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -90,11 +89,9 @@ def test_redis_bake_suite_passes_against_the_real_redis(bake):
     require_redis()
     project = bake(cache="redis")
 
-    result = run(project, "-m", "pytest", "-q", "-p", "no:randomly")
+    result = run(project, "-m", "pytest", "-q", "-p", "no:randomly", "-rs")
 
-    summary = result.stdout.strip().splitlines()[-1]
-    assert re.search(r"\d+ passed", summary), result.stdout
-    assert "failed" not in summary and "skipped" not in summary, result.stdout
+    assert_suite_passed(result)
 
 
 def test_with_redis_unreachable_the_api_serves_and_health_says_so(bake):

@@ -40,6 +40,18 @@ def test_ci_workflow_tests_checks_and_starts_only_the_chosen_services(
     assert ("REDIS_URL" in job["env"]) == (cache == "redis")
 
 
+def test_ci_runs_every_test_with_missing_services_as_failures_and_a_real_browser(bake):
+    jobs = workflow(bake(database="postgresql", cache="redis"))["jobs"]
+
+    assert jobs["test"]["env"]["REQUIRE_SERVICES"] == "1"
+    assert jobs["browser"]["env"]["REQUIRE_SERVICES"] == "1"
+    browser_steps = "\n".join(step_commands(jobs["browser"]))
+    assert "apt-get install -y --no-install-recommends chromium" in browser_steps
+    assert jobs["browser"]["container"].startswith("python:3.11-")  # Debian: its chromium
+    assert "pytest -m browser" in browser_steps
+    assert 'pytest -m "not browser"' in "\n".join(step_commands(jobs["test"]))
+
+
 def test_deploy_check_step_runs_with_production_settings(bake):
     job = workflow(bake())["jobs"]["test"]
 

@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
-from api_layer.testing import PASSWORD, RUN_PREFIX, TEST_REDIS_URL, require_redis, skip_or_fail
+from api_layer.testing import PASSWORD, RUN_PREFIX, TEST_REDIS_URL, redis_answers, require_redis
 from api_layer.throttle_store import throttle_store
 
 
@@ -21,14 +21,22 @@ def pytest_collection_finish(session):
     gc.freeze()
 
 
-@pytest.fixture(scope="session", autouse=True)
-def database_server_answers():
-    """With PostgreSQL, the suite runs against the real server, or skips saying why."""
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session):
+    """The services the settings name (the database, REDIS_URL) must answer: without one the run
+    stops, failed, naming it. Skipping instead would report a run that tested nothing as green."""
+    down = [reason for reason in (postgresql_down(), configured_redis_down()) if reason]
+    if down:
+        pytest.exit("; ".join(down), returncode=pytest.ExitCode.TESTS_FAILED)
+
+
+def postgresql_down():
     database = django_settings.DATABASES["default"]
     if database["ENGINE"] != "django.db.backends.postgresql":
-        return
+        return None
     import psycopg
 
+    where = f"{database['HOST'] or 'localhost'}:{database['PORT'] or 5432}"
     try:
         psycopg.connect(
             host=database["HOST"] or None,
@@ -39,7 +47,15 @@ def database_server_answers():
             connect_timeout=3,
         ).close()
     except psycopg.OperationalError as error:
-        skip_or_fail(f"PostgreSQL at {database['HOST']}:{database['PORT']} is down: {error}")
+        return f"PostgreSQL at {where} (DATABASE_URL) does not answer: {str(error).strip()}"
+    return None
+
+
+def configured_redis_down():
+    url = django_settings.REDIS_URL
+    if url and not redis_answers(url):
+        return f"Redis at {url} (REDIS_URL) does not answer"
+    return None
 
 
 @pytest.fixture(autouse=True)

@@ -50,7 +50,7 @@ MIDDLEWARE = [
     "api_layer.errors.ErrorEnvelopeMiddleware",  # no HTML error page, whatever made it
     "django.middleware.security.SecurityMiddleware",
     "corsheaders.middleware.CorsMiddleware",
-    # Serves collected static files (admin, API docs) with DEBUG off, no extra web server.
+    # Serves the static files (admin, API docs) with DEBUG off, no extra web server.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -84,10 +84,14 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
-# `manage.py collectstatic` gathers static files into STATIC_ROOT; WhiteNoise serves them
-# compressed. Not the manifest storage: it fails every page that was never collected (tests, dev).
+# WhiteNoise serves the static files (admin, API docs) with DEBUG off too. Until `collectstatic`
+# has filled STATIC_ROOT (the image does it at build), it serves them from the apps' own folders:
+# a fresh clone's `runserver` or `gunicorn` shows the docs and the admin with no build step to
+# forget. Once collected, STATIC_ROOT alone is served, compressed. Not the manifest storage: it
+# fails every page that was never collected (tests, dev).
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+WHITENOISE_USE_FINDERS = not STATIC_ROOT.is_dir()
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

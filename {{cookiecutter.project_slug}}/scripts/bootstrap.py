@@ -30,26 +30,39 @@ ENV_EXAMPLE = PROJECT / ".env.example"
 TOKENS_FILE = PROJECT / "tokens.local.json"
 POSTMAN_FILE = PROJECT / "postman_collection.json"
 VENV = PROJECT / ".venv"
+# Every version installed, transitive ones included, hashed (the template's tools/lock.py).
+LOCK = PROJECT / "requirements" / "test.lock"
+# Written last by a complete install: a .venv without it (or with other requirements) is redone.
+VENV_STAMP = VENV / "bootstrap-installed.txt"
+# Every tool's whole output, appended run after run (git- and docker-ignored: *.log).
+LOG_FILE = PROJECT / "bootstrap.log"
+# Without uv on PATH, this uv is fetched from the package index into a folder of its own.
+UV_PIN = "uv==0.13.9"
+UV_HOME = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "bootstrap-uv"
 LOCAL_URL = "http://127.0.0.1:8000"
 SECRET_PLACEHOLDER = "DJANGO_SECRET_KEY=change-me"  # noqa: S105 - the placeholder to replace
 
 
 class StepFailed(Exception):
-    """A step could not finish: `reason` is one line; `retry` is the command that completes it."""
+    """A step could not finish: `reason` is one line; `retry` is the command that completes it;
+    `tail` the last lines of the failing tool's output."""
 
-    def __init__(self, reason, retry=None):
+    def __init__(self, reason, retry=None, tail=()):
         super().__init__(reason)
         self.reason = reason
         self.retry = retry
+        self.tail = tail
 
 
 # --- Steps, in the order main() runs them -------------------------------------------------------
 
 
 def write_env_file(options):
-    """`.env` from `.env.example` with a fresh secret key, mode 0600. An existing `.env` is kept."""
+    """`.env` from `.env.example` with a fresh secret key, mode 0600. An existing `.env` is kept;
+    settings `.env.example` gained since (a template update) are appended with their example
+    values, and named."""
     if ENV_FILE.exists():
-        print("    .env exists: kept as it is")
+        add_new_settings()
         return
     example = ENV_EXAMPLE.read_text(encoding="utf-8")
     if SECRET_PLACEHOLDER not in example:
@@ -59,28 +72,81 @@ def write_env_file(options):
     print("    .env written with a fresh DJANGO_SECRET_KEY (mode 0600, git-ignored)")
 
 
-def set_up_environment(options):
-    """`venv`: create `.venv` and install the dependencies; `current`: check this Python has them.
+def add_new_settings():
+    def settings(text):
+        lines = [line for line in text.splitlines() if "=" in line and not line.startswith("#")]
+        return {line.split("=", 1)[0].strip(): line for line in lines}
 
-    Only the dependencies and the test extra are installed, not the project itself: it runs from
-    this folder (manage.py, pytest), so no build step and no build backend are needed, and an
-    install from a warm package cache works offline.
+    env = ENV_FILE.read_text(encoding="utf-8")
+    new = {
+        key: line
+        for key, line in settings(ENV_EXAMPLE.read_text(encoding="utf-8")).items()
+        if key not in settings(env)
+    }
+    if not new:
+        print("    .env exists: kept as it is")
+        return
+    added = "\n# Added from .env.example by scripts/bootstrap.py:\n" + "\n".join(new.values())
+    write_private(ENV_FILE, env.rstrip("\n") + "\n" + added + "\n")
+    print(f"    .env kept; new in .env.example, added with its values: {', '.join(new)}")
+
+
+def set_up_environment(options):
+    """`venv`: make `.venv` hold the dependencies and the test extra; `current`: check this Python.
+
+    The lock of the dependencies and the test extra is installed (requirements/test.lock: every
+    version, hashed), not the project itself: it runs from this folder (manage.py, pytest), so
+    no build step and no build backend are needed, and a warm package cache installs offline.
+    A `.venv` left half-made (an interrupted run, anywhere) has no stamp of a complete install:
+    it is made again from scratch.
     """
     if options.setup == "current":
         check_current_python()
         return
-    uv = shutil.which("uv")
-    if not venv_python().exists():
+    wanted = LOCK.read_text(encoding="utf-8")
+    count = len(re.findall(r"^[\w.-]+==", wanted, re.MULTILINE))
+    if venv_python().exists() and read_text(VENV_STAMP) == wanted:
+        print(f"    .venv already holds the {count} locked packages: kept")
+        return
+    uv = find_uv()
+    if not venv_python().exists() or not VENV_STAMP.exists() or not (uv or venv_has_pip()):
         create_venv(uv)
-    print(f"    installing with {'uv' if uv else 'pip'} into .venv", flush=True)
     if uv:
         install_with_uv(uv)
     else:
         run(
-            [venv_python(), "-m", "pip", "install", "--quiet", *requirements()],
+            [venv_python(), "-m", "pip", "install", "--quiet", "-r", LOCK],
             "pip could not install the dependencies",
         )
-    print(f"    {len(requirements())} pinned requirements installed in .venv")
+    VENV_STAMP.write_text(wanted, encoding="utf-8")
+    print(f"    {count} locked packages ({relative(LOCK)}) installed in .venv")
+
+
+def find_uv():
+    """uv on PATH; else uv fetched once by pip into a folder of its own (one wheel, a few
+    seconds; then every install is uv's); else None: pip installs, slowly. Said in one line."""
+    uv = shutil.which("uv")
+    if uv:
+        print("    installing with uv (on PATH)")
+        return uv
+    private = UV_HOME / UV_PIN.replace("==", "-") / "bin" / "uv"
+    if not private.exists():
+        command = [sys.executable, "-m", "pip", "install", "--quiet", "--target"]
+        command += [private.parent.parent, UV_PIN, "--disable-pip-version-check"]
+        try:
+            run(command, "pip could not fetch uv")
+        except StepFailed as failure:
+            print(f"    installing with pip: no uv on PATH and {failure.reason}")
+            return None
+    print(f"    installing with uv (not on PATH: {UV_PIN} in {private.parent.parent})")
+    return str(private)
+
+
+def venv_has_pip():
+    return (
+        subprocess.run([venv_python(), "-m", "pip", "--version"], capture_output=True).returncode
+        == 0
+    )
 
 
 def migrate(options):
@@ -94,20 +160,23 @@ def migrate(options):
 
 
 def create_api_users(options):
-    """Each API user gets an account (random password, never shown) and a token, printed once."""
+    """Each API user gets an account (random password, never shown) and a token, printed once.
+
+    A user whose token in `tokens.local.json` still authenticates keeps it; a missing, expired or
+    revoked one is replaced (`issue_token --keep-valid` writes the file).
+    """
     if not options.users:
         print("    no API users requested")
         return
-    tokens = read_tokens()
-    missing = [name for name in options.users if name not in tokens]
-    if not missing:
-        print(f"    {TOKENS_FILE.name} already has a token for {', '.join(options.users)}: kept")
-        print("    (expired? a new one: manage.py issue_token <username>)")
-        return
+    read_tokens()  # refuse a broken file before anything is issued
     command = [project_python(options), "manage.py", "issue_token", "--create", "--json"]
-    result = run([*command, *missing], "could not create the API users")
-    issued = json.loads(result.stdout.strip().splitlines()[-1])
-    write_private(TOKENS_FILE, json.dumps({**tokens, **issued}, indent=2) + "\n")
+    command += ["--keep-valid", "--tokens-file", TOKENS_FILE.name, *options.users]
+    issued = json.loads(run(command, "could not issue the API tokens").stdout.splitlines()[-1])
+    kept = [name for name in options.users if name not in issued]
+    if kept:
+        print(f"    {TOKENS_FILE.name} has a valid token for {', '.join(kept)}: kept")
+    if not issued:
+        return
     print(f"    tokens written to {TOKENS_FILE.name} (mode 0600, git-ignored); shown only now:")
     for name, token in issued.items():
         print(f"      {name}: {token}")
@@ -125,14 +194,18 @@ def export_postman_collection(options):
 
 def run_test_suite(options):
     """Run the bundled suite with the project's own interpreter and show its summary line."""
-    command = [project_python(options), "-m", "pytest", "-q"]
+    command = [project_python(options), "-m", "pytest", "-q", "-rs"]
     result = subprocess.run(command, cwd=PROJECT, capture_output=True, text=True, check=False)
+    log(command, result)
     lines = result.stdout.strip().splitlines() or result.stderr.strip().splitlines() or ["?"]
     if result.returncode != 0:
         for line in lines:
             if line.startswith(("FAILED ", "ERROR ")):
                 print(f"    {line}")
         raise StepFailed(f"the test suite did not pass: {lines[-1]}", retry=shell_line(command))
+    if not re.search(r"\b[1-9]\d* passed", lines[-1]):
+        # Every test skipped (or none collected) tested nothing: that is no pass.
+        raise StepFailed(f"the test suite passed no test: {lines[-1]}", retry=shell_line(command))
     print(f"    {lines[-1]}")
 
 
@@ -162,7 +235,9 @@ def print_manual_steps(options):
     run_tests = " --run-tests" if options.run_tests else ""
     print(f"      python3 scripts/bootstrap.py --setup venv --users {users}{run_tests}")
     print("    or by hand:")
-    print('      python3 -m venv .venv && .venv/bin/python -m pip install -e ".[test]"')
+    print(
+        "      python3 -m venv .venv && .venv/bin/python -m pip install -r requirements/test.lock"
+    )
     print("      .venv/bin/python manage.py migrate")
     print(f"      .venv/bin/python manage.py issue_token --create {users.replace(',', ' ')}")
     print("      .venv/bin/python manage.py export_postman")
@@ -253,10 +328,11 @@ def install_with_uv(uv):
     would otherwise compile Django afresh wherever PYTHONDONTWRITEBYTECODE is set.
     """
     python = ["--python", venv_python(), "--compile-bytecode"]
-    command = [uv, "pip", "install", "--quiet", *python, *requirements()]
+    command = [uv, "pip", "install", "--quiet", *python, "-r", LOCK]
     offline = subprocess.run(
         [*command, "--offline"], cwd=PROJECT, capture_output=True, text=True, check=False
     )
+    log([*command, "--offline"], offline)
     if offline.returncode != 0:
         run(command, "uv could not install the dependencies")
 
@@ -307,14 +383,31 @@ def ensure_database():
 
 
 def run(command, failure):
-    """Run `command` in the project; on a non-zero exit raise StepFailed with one line of why."""
+    """Run `command` in the project, its whole output logged; on a non-zero exit raise StepFailed
+    with one line of why and the output's last lines."""
     try:
         result = subprocess.run(command, cwd=PROJECT, capture_output=True, text=True, check=False)
     except OSError as error:
         raise StepFailed(f"{failure}: {error.strerror}: {command[0]}") from None
+    log(command, result)
     if result.returncode != 0:
-        raise StepFailed(f"{failure}: {reason(result.stderr or result.stdout)}")
+        output = (result.stdout + result.stderr).strip().splitlines()
+        raise StepFailed(f"{failure}: {reason(result.stderr or result.stdout)}", tail=output[-12:])
     return result
+
+
+def log(command, result):
+    """Append the command, its exit status and its whole output to bootstrap.log."""
+    with LOG_FILE.open("a", encoding="utf-8") as handle:
+        handle.write(f"\n$ {shell_line(command)}  (exit {result.returncode})\n")
+        handle.write(result.stdout + result.stderr)
+
+
+def read_text(path):
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
 
 
 def reason(output):
@@ -368,6 +461,12 @@ def run_step(step, options):
     try:
         step(options)
     except StepFailed as failure:
+        if failure.tail:
+            print(
+                f"    last lines of its output (all of it: {relative(LOG_FILE)}):", file=sys.stderr
+            )
+            for line in failure.tail:
+                print(f"      {line}", file=sys.stderr)
         stop(step, failure.reason, failure.retry or rerun_command(options))
     except KeyboardInterrupt:
         stop(step, "interrupted (Ctrl-C)", rerun_command(options), status=130)

@@ -94,6 +94,44 @@ def from_setup_step(api_client, username):
 ISSUERS = [from_token_endpoint, from_command, from_setup_step]
 
 
+def test_tokens_file_receives_the_new_tokens_privately_and_keeps_other_entries(
+    db, alice, tmp_path, api_client
+):
+    path = tmp_path / "tokens.local.json"
+    path.write_text(json.dumps({"someone": "kept-as-it-is"}))
+
+    issue("alice", "--tokens-file", str(path))
+
+    stored = json.loads(path.read_text())
+    assert stored["someone"] == "kept-as-it-is"
+    assert me_status(api_client, stored["alice"]) == 200
+    assert path.stat().st_mode & 0o777 == 0o600
+
+
+def test_keep_valid_reissues_only_tokens_that_no_longer_authenticate(db, alice, bob, tmp_path):
+    path = tmp_path / "tokens.local.json"
+    live = AuthToken.objects.create(user=alice)[1]
+    expired = AuthToken.objects.create(user=bob, expiry=timedelta(seconds=-1))[1]
+    path.write_text(json.dumps({"alice": live, "bob": expired}))
+
+    printed = json.loads(
+        issue(
+            "alice",
+            "bob",
+            "carol",
+            "--create",
+            "--json",
+            "--keep-valid",
+            "--tokens-file",
+            str(path),
+        )
+    )
+
+    stored = json.loads(path.read_text())
+    assert set(printed) == {"bob", "carol"}
+    assert stored == {"alice": live, **printed}
+
+
 @pytest.mark.parametrize("issue_for", ISSUERS)
 def test_issuing_sweeps_the_users_expired_tokens_only(db, alice, bob, api_client, issue_for):
     expired = timedelta(seconds=-1)

@@ -3,8 +3,8 @@
 Swagger UI renders every operation of the served schema from local assets; a page from an allowed
 origin reads the API with a token; a page from any other origin is blocked by the browser's CORS
 check. The browser is Debian's `/usr/bin/chromium` (`CHROMIUM_PATH` overrides the path):
-Playwright's own browser download is never used. Without a browser these tests skip, unless
-REQUIRE_SERVICES=1 (CI), where they fail.
+Playwright's own browser download is never used. Without Playwright (the `browser` extra) or a
+browser these tests skip, saying why, unless REQUIRE_SERVICES=1 (CI), where they fail.
 """
 
 import os
@@ -19,7 +19,7 @@ import pytest
 from api_layer.testing import send, skip_or_fail
 from api_layer.tests.urls import ITEMS
 
-pytestmark = pytest.mark.urls("api_layer.tests.urls")
+pytestmark = [pytest.mark.urls("api_layer.tests.urls"), pytest.mark.browser]
 
 BROWSER = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 LAUNCH_ARGS = [
@@ -55,7 +55,7 @@ def browser():
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        skip_or_fail("Playwright for Python is not installed (pip install the test extra)")
+        skip_or_fail("Playwright is not installed (the `browser` extra in pyproject.toml)")
     if not shutil.which(BROWSER):
         skip_or_fail(f"no browser at {BROWSER} (apt-get install chromium)")
     with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:

@@ -6,15 +6,22 @@ command), or a new token after the old one expired. Issued as the API issues the
 is printed once and never stored (knox keeps only its hash).
 With `--create`, a missing user is created with a long random password that nobody ever sees;
 that account logs in with its token until someone sets a password (`manage.py changepassword`).
+With `--tokens-file tokens.local.json`, the new tokens are written into that file (mode 0600,
+other users' entries kept); `--keep-valid` then issues only for users whose token there no
+longer authenticates (expired, revoked, missing): what a re-run of the bootstrap does.
 """
 
 import json
+import os
 import secrets
+from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from rest_framework.exceptions import AuthenticationFailed
 
+from accounts.authentication import TokenAuthentication
 from accounts.services import issue_token
 
 
@@ -32,10 +39,25 @@ class Command(BaseCommand):
             dest="as_json",
             help='print {"username": "token", ...} on one line',
         )
+        parser.add_argument(
+            "--tokens-file", type=Path, help="write the tokens into this JSON file (mode 0600)"
+        )
+        parser.add_argument(
+            "--keep-valid",
+            action="store_true",
+            help="with --tokens-file: issue only where the file's token no longer authenticates",
+        )
 
     @transaction.atomic
-    def handle(self, *args, usernames, create, as_json, **options):
+    def handle(self, *args, usernames, create, as_json, tokens_file, keep_valid, **options):
+        if keep_valid and not tokens_file:
+            raise CommandError("--keep-valid needs --tokens-file")
+        stored = read_tokens(tokens_file) if tokens_file else {}
+        if keep_valid:
+            usernames = [name for name in usernames if not authenticates(name, stored.get(name))]
         tokens = {name: issue_token(self.user(name, create))[0] for name in usernames}
+        if tokens_file:
+            write_private(tokens_file, json.dumps({**stored, **tokens}, indent=2) + "\n")
         if as_json:
             self.stdout.write(json.dumps(tokens))
         else:
@@ -50,3 +72,31 @@ class Command(BaseCommand):
             if not create:
                 raise CommandError(f"no user {username!r}; add --create to create it") from None
         return users.objects.create_user(username=username, password=secrets.token_urlsafe(32))
+
+
+def authenticates(username, token):
+    """True when `token` is a live token of `username` (knox's own check, public API)."""
+    if not token:
+        return False
+    try:
+        user, _ = TokenAuthentication().authenticate_credentials(token.encode())
+    except AuthenticationFailed:
+        return False
+    return user.get_username() == username
+
+
+def read_tokens(path):
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except ValueError:
+        raise CommandError(f"{path} is not valid JSON; move it away first") from None
+
+
+def write_private(path, text):
+    """Write `text` to `path`, readable by the owner only from the first byte on."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.chmod(path, 0o600)

@@ -61,6 +61,10 @@ DEMO_STEPS = {
     "logoutall": ("demo_token", None),
 }
 LOG_OUT = ("logout", "logoutall")
+# Before registering, the demo account takes a name no earlier run of the collection used.
+FRESH_USERNAME = (
+    'pm.collectionVariables.set("demo_username", "postman-" + Date.now().toString(36));'
+)
 # Values of the bodies built from a schema, by the format of a string.
 FORMATS = {
     "date-time": "2030-01-01T09:00:00Z",
@@ -216,6 +220,10 @@ def checks(accepts, sets):
     return lines
 
 
+def prerequest(lines):
+    return {"listen": "prerequest", "script": {"type": "text/javascript", "exec": lines}}
+
+
 def request(operation, *, auth, body=None, sets=None, name=None, accepts=None):
     """One Postman item; `auth` names the variable sent in `Authorization: Token ...`."""
     headers = [{"key": "Accept", "value": "application/json"}]
@@ -316,7 +324,10 @@ def build_collection(schema, base_url, token):
         default = ("demo_token" if op.sends_token else None, None)
         sent, received = DEMO_STEPS.get(roles.get(op.path), default)
         sets = {received: "token"} if received else {}
-        return request(op, auth=sent, body=with_demo_account(body), sets=sets)
+        demo_step = request(op, auth=sent, body=with_demo_account(body), sets=sets)
+        if roles.get(op.path) == "register":  # a fresh account per run: the collection reruns
+            demo_step["event"].append(prerequest([FRESH_USERNAME]))
+        return demo_step
 
     folders = {}
     for op in sorted(every, key=running_order):
