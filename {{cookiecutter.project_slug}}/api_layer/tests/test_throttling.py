@@ -430,15 +430,21 @@ def test_processes_sharing_redis_admit_exactly_the_rate(redis_store, settings):
     assert in_redis("exactness", "key")[0] == 100
 
 
-def test_redis_store_counts_each_request_in_one_round_trip(redis_store, monkeypatch):
-    sent = []
+@pytest.fixture
+def sent(monkeypatch):
+    """The commands redis-py sends to Redis during the test, as packed on the wire."""
+    commands = []
     send = redis.connection.AbstractConnection.send_packed_command
 
     def record_send(connection, command, *args, **kwargs):
-        sent.append(command)
+        commands.append(command)
         return send(connection, command, *args, **kwargs)
 
     monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command", record_send)
+    return commands
+
+
+def test_redis_store_counts_each_request_in_one_round_trip(redis_store, sent):
     hits = [redis_store.hit("trips", "key", 2, 60)[:2] for _ in range(3)]
 
     assert hits == [(True, 1), (True, 0), (False, 0)]
@@ -552,15 +558,7 @@ def test_health_answers_at_once_while_redis_hangs(redis_hung, api_client, monkey
     assert max(durations) < 0.1
 
 
-def test_health_asks_redis_at_most_once_per_retry_interval(redis_store, api_client, monkeypatch):
-    sent = []
-    send = redis.connection.AbstractConnection.send_packed_command
-
-    def record_send(connection, command, *args, **kwargs):
-        sent.append(command)
-        return send(connection, command, *args, **kwargs)
-
-    monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command", record_send)
+def test_health_asks_redis_at_most_once_per_retry_interval(redis_store, api_client, sent):
     answers = [api_client.get(HEALTH).json()["throttle_store"] for _ in range(5)]
 
     assert answers == ["ok"] * 5
