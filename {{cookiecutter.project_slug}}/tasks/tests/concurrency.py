@@ -1,22 +1,14 @@
 """Two requests at once, made to overlap for sure: hold a row lock, start both, wait until both
 wait on a lock, release. PostgreSQL only: the SQLite test database is in memory and shared by the
-live server's threads, so two requests cannot run side by side there."""
+live server's threads, so two requests cannot run side by side there (test_sqlite_writers.py
+covers SQLite). Mark the tests `@pytest.mark.postgresql`: a SQLite project leaves them out."""
 
 import contextlib
 import threading
 import time
 
-import pytest
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from knox.models import AuthToken
-
-
-def require_postgresql():
-    if connection.vendor != "postgresql":
-        pytest.skip(
-            "two overlapping requests need PostgreSQL: the in-memory SQLite test database is "
-            "shared by the live server's threads (test_sqlite_writers.py covers SQLite)"
-        )
 
 
 def token_headers(user):

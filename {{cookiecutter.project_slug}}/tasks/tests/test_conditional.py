@@ -7,7 +7,7 @@ import pytest
 
 from api_layer.testing import send
 from tasks.models import Task
-from tasks.tests.concurrency import at_once, require_postgresql, token_headers
+from tasks.tests.concurrency import at_once, token_headers
 
 pytestmark = pytest.mark.django_db
 
@@ -151,11 +151,11 @@ def test_two_clients_cannot_overwrite_each_other_silently(live_server, alice, ta
     assert (body["title"], body["completed"]) == ("Buy oat milk", True)
 
 
+@pytest.mark.postgresql
 def test_two_writes_with_the_same_tag_at_once_apply_once(live_server, alice, task):
     """The check and the write are one step: both requests wait on the task's row, then one
     applies and the other, seeing the new state, is 412 (without the row lock, both read the old
     state, pass the check, and both apply)."""
-    require_postgresql()
     url = live_server.url + detail(task.id)
     phone, laptop = (token_headers(alice) for _ in range(2))
     etag = send("GET", url, phone)[2]["ETag"]

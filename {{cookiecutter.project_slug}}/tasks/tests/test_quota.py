@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 
 from api_layer.testing import send
 from tasks.models import Task
-from tasks.tests.concurrency import at_once, require_postgresql, token_headers
+from tasks.tests.concurrency import at_once, token_headers
 
 pytestmark = pytest.mark.django_db
 
@@ -50,10 +50,10 @@ def test_deleting_a_task_makes_room_again(alice_client, alice):
     assert create(alice_client).status_code == 201
 
 
+@pytest.mark.postgresql
 def test_two_creates_at_once_for_the_last_place_do_not_both_pass(live_server, alice):
     """Both requests wait on the user's row; the first creates the last task, the second then
     counts it (without the row lock, both count QUOTA - 1 and both create)."""
-    require_postgresql()
     Task.objects.bulk_create([Task(title="Hers", created_by=alice) for _ in range(QUOTA - 1)])
     phone, laptop = (token_headers(alice) for _ in range(2))
 
