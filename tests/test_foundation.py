@@ -166,7 +166,7 @@ def baked_suite_passes(project, tmp_path):
     """Run the baked project's whole suite (REQUIRE_SERVICES passes through); return the ids
     of the tests it ran, skipped ones left out."""
     report = tmp_path / "suite.xml"
-    result = run(project, "-m", "pytest", "-q", "-rs", f"--junitxml={report}", check=False)
+    result = run(project, "-m", "pytest", "-q", "-rfEs", f"--junitxml={report}", check=False)
     lines = result.stdout.strip().splitlines() or [result.stderr]
     failures = "\n".join(line for line in lines if line.startswith(("FAILED", "ERROR")))
     assert result.returncode == 0, f"{failures}\n{lines[-1]}"

@@ -52,8 +52,14 @@ def caller(make_user):
 
 @schema.parametrize()
 # Health checks judge the speed of data generation, not the API: on a loaded CI machine they
-# would fail a run whose every response was right.
-@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+# would fail a run whose every response was right. Derandomized: every run sends the same cases,
+# so a red run is reproducible; explore further with `--hypothesis-seed=N` and derandomize off.
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    derandomize=True,
+)
 def test_every_operation_answers_as_documented(case, caller):
     # Fresh throttle budgets and a fresh token per case: a logout case revokes only its own token.
     # (Reset under this run's key prefix: a cache.clear() would flush a Redis others share.)
