@@ -11,6 +11,7 @@ settings. The throttles, the commands and the tests' `rates` fixture all read or
 """
 
 import re
+from functools import cache
 
 from django.core.exceptions import ImproperlyConfigured
 from rest_framework.settings import api_settings
@@ -20,6 +21,7 @@ EXPECTED = "N/second|minute|hour|day (or N/s|m|h|d), N from 1 to 999999999"
 SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
+@cache  # a few distinct rates, parsed on every throttled request
 def parse_rate(rate):
     """`"100/minute"` -> `(100, 60)`: requests admitted per window, window in seconds."""
     match = RATE.fullmatch(rate) if isinstance(rate, str) else None
@@ -38,7 +40,11 @@ def rate_from_env(env, variable, default):
     return rate
 
 
+def scope_rate(scope):
+    """The rate of a throttle scope (`user`, `anon`, `login`), as every reader reads it."""
+    return api_settings.DEFAULT_THROTTLE_RATES[scope]
+
+
 def configured_rates():
     """The user and anonymous rates, as the throttles read them."""
-    rates = api_settings.DEFAULT_THROTTLE_RATES
-    return rates["user"], rates["anon"]
+    return scope_rate("user"), scope_rate("anon")

@@ -25,11 +25,10 @@ import time
 from collections import namedtuple
 
 from rest_framework.exceptions import AuthenticationFailed, NotAuthenticated, Throttled
-from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
 
 from .client_ip import client_ip
-from .rates import parse_rate
+from .rates import parse_rate, scope_rate
 from .throttle_store import throttle_store
 
 Budget = namedtuple("Budget", "policy quota window remaining reset_in")
@@ -62,7 +61,7 @@ class RateThrottle(BaseThrottle):
         key = self.get_key(request, view)
         if key is None:
             return True
-        rate, seconds = parse_rate(api_settings.DEFAULT_THROTTLE_RATES[self.scope])
+        rate, seconds = parse_rate(scope_rate(self.scope))
         policy = self.policy or self.scope
         admitted, remaining, reset_at = throttle_store().hit(policy, key, rate, seconds)
         # Whole seconds, rounded up (a float sum such as 60.000000001 is still 60).

@@ -12,7 +12,6 @@ longer authenticates (expired, revoked, missing): what a re-run of the bootstrap
 """
 
 import json
-import os
 import secrets
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from rest_framework.exceptions import AuthenticationFailed
 
 from accounts.authentication import TokenAuthentication
 from accounts.services import issue_token
+from api_layer.local_files import read_tokens, write_private
 
 
 class Command(BaseCommand):
@@ -52,7 +52,10 @@ class Command(BaseCommand):
     def handle(self, *args, usernames, create, as_json, tokens_file, keep_valid, **options):
         if keep_valid and not tokens_file:
             raise CommandError("--keep-valid needs --tokens-file")
-        stored = read_tokens(tokens_file) if tokens_file else {}
+        try:
+            stored = read_tokens(tokens_file) if tokens_file else {}
+        except ValueError as error:
+            raise CommandError(str(error)) from None
         if keep_valid:
             usernames = [name for name in usernames if not authenticates(name, stored.get(name))]
         tokens = {name: issue_token(self.user(name, create))[0] for name in usernames}
@@ -83,20 +86,3 @@ def authenticates(username, token):
     except AuthenticationFailed:
         return False
     return user.get_username() == username
-
-
-def read_tokens(path):
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return {}
-    except ValueError:
-        raise CommandError(f"{path} is not valid JSON; move it away first") from None
-
-
-def write_private(path, text):
-    """Write `text` to `path`, readable by the owner only from the first byte on."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.chmod(path, 0o600)

@@ -31,7 +31,6 @@ mode 0600, and never to be committed.
 """
 
 import json
-import os
 import re
 import secrets
 import uuid
@@ -43,6 +42,7 @@ from django.urls import NoReverseMatch, reverse
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 
+from api_layer.local_files import read_tokens, write_private
 from api_layer.rates import configured_rates, parse_rate
 
 SCHEMA = "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"
@@ -379,9 +379,7 @@ def build_collection(schema, base_url, token):
 
 
 def first_token(path):
-    if not path.is_file():
-        return ""
-    tokens = json.loads(path.read_text(encoding="utf-8"))
+    tokens = read_tokens(path)
     return next(iter(tokens.values()), "") if isinstance(tokens, dict) else ""
 
 
@@ -406,10 +404,6 @@ class Command(BaseCommand):
         path = Path(output)
         if not path.is_absolute():
             path = settings.BASE_DIR / path
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(collection, handle, indent=2, ensure_ascii=False)
-            handle.write("\n")
-        os.chmod(path, 0o600)
+        write_private(path, json.dumps(collection, indent=2, ensure_ascii=False) + "\n")
         source = "with the first token of tokens.local.json" if token else "without a token"
         self.stdout.write(f"Wrote {path} for {base_url} ({source}).")
