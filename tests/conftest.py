@@ -118,15 +118,18 @@ def running_server(project, python, env=None):
         server.wait(timeout=30)
 
 
-def wait_until_listening(port, server):
-    for _ in range(600):  # at most about 30 s, in connection attempts of 50 ms
+def wait_until_listening(port, server, name="runserver", seconds=30):
+    """Return once `server` accepts on `port`; fail with its stderr if it exits first."""
+    for _ in range(seconds * 20):  # connection attempts of 50 ms
         if server.poll() is not None:
-            pytest.fail(f"runserver exited: {server.stderr.read().decode()}")
+            error = server.stderr.read()
+            error = error.decode() if isinstance(error, bytes) else error
+            pytest.fail(f"{name} exited: {error}")
         with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.05):
             return
         with contextlib.suppress(subprocess.TimeoutExpired):
             server.wait(timeout=0.05)
-    pytest.fail("runserver did not listen within 30 s")
+    pytest.fail(f"{name} did not listen within {seconds} s")
 
 
 # The one skip a baked suite may report: its browser tests, where there is no chromium (outside

@@ -12,13 +12,12 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 
 import pytest
 
-from .conftest import FAST_ANSWERS, free_port, isolated_config, project_env
+from .conftest import FAST_ANSWERS, free_port, isolated_config, project_env, wait_until_listening
 
 BROWSER = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
@@ -84,15 +83,7 @@ def serving(command, project, port):
         start_new_session=True,  # runserver's autoreloader runs the server in a child process
     )
     try:
-        for _ in range(300):
-            if server.poll() is not None:
-                pytest.fail(f"{command} exited: {server.stderr.read()}")
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.1):
-                break
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                server.wait(timeout=0.1)
-        else:
-            pytest.fail(f"{command} did not listen within 60 s")
+        wait_until_listening(port, server, command, seconds=60)
         yield f"http://127.0.0.1:{port}"
     finally:
         os.killpg(server.pid, signal.SIGTERM)
