@@ -1,12 +1,15 @@
-"""Time a default bake, step by step: answers to a tested, running API.
+"""Time a default bake: answers to a tested, running API, with uv on PATH and without it.
 
-Runs `cookiecutter --no-input` with the default answers (`setup: venv`, `run_tests: yes`) several
-times, each into a fresh folder, after one untimed warm-up bake that fills the package cache. Prints
-each step's time per run and the median, side by side, then the bundled suite alone (run again in
-the last baked project), against the targets: the whole bake <= 20 s, the suite <= 10 s. The suite
-runs in parallel by default (pytest-xdist); `suite, -n 0` is the same suite in one process.
+A fresh machine has only Python: its bake fetches uv (one wheel) from the package index into a
+folder of its own and installs with it. A machine with uv on PATH skips that fetch. Each way is
+baked `--runs` times into a fresh folder after one untimed warm-up bake that fills the package
+caches (pip's and uv's, as on any machine that has installed packages before); before each
+"without uv" bake the fetched uv is removed, so every such run pays the fetch as a fresh machine does.
+Then the everyday suite alone (the bundled suite without its browser tests, serial: the project's
+default) in the last baked project. Prints every run and the median side by side against the
+targets: without uv <= 20 s, with uv <= 12 s, the everyday suite alone <= 8 s.
 
-    python3 bench/bake.py [--runs 5]
+    python3 bench/bake.py [--runs 3]
 
 Step times come from scripts/bootstrap.py's own `==> step` / `done in X s` lines; `render` is the rest
 of the wall time: cookiecutter's start, prompts, rendering and the hooks' own start.
@@ -34,13 +37,11 @@ STEP_LABELS = {
     "run_test_suite": "tests",
 }
 ROWS = ["render", "environment", "migrate", "tokens", "tests", "other steps", "total"]
-TARGETS = {"total": 20.0, "suite alone": 10.0}
+TARGETS = {"without uv": 20.0, "with uv": 12.0, "everyday suite": 8.0}
 
 
-def bake(template, folder):
-    """Bake the default project into `folder`; return (project, {row: seconds})."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
-    env["HOME"] = str(folder)  # an empty cookiecutter config and replay folder
+def bake(template, folder, env):
+    """Bake the default project into `folder`; return (project, {row: seconds}) or (None, None)."""
     started = time.perf_counter()
     result = subprocess.run(
         [sys.executable, "-m", "cookiecutter", "--no-input", str(template), "-o", str(folder)],
@@ -69,10 +70,10 @@ def bake(template, folder):
     return folder / "task_manager", times
 
 
-def time_suite(project, *options):
+def time_suite(project):
     started = time.perf_counter()
     result = subprocess.run(
-        [str(project / ".venv" / "bin" / "python"), "-m", "pytest", "-q", *options],
+        [str(project / ".venv" / "bin" / "python"), "-m", "pytest", "-q", "-m", "not browser"],
         cwd=project,
         capture_output=True,
         text=True,
@@ -84,49 +85,82 @@ def time_suite(project, *options):
     return seconds
 
 
+def bake_runs(template, scratch, label, env, runs, before_each=lambda: None):
+    results, project = [], None
+    for attempt in range(2 * runs):  # a run whose bundled suite failed is not counted
+        before_each()
+        folder = scratch / f"{label}-{attempt}"
+        folder.mkdir()
+        baked, times = bake(template, folder, env)
+        if times:
+            project = baked
+            results.append(times)
+        if len(results) == runs:
+            break
+    return project, results
+
+
+def print_table(title, results, target):
+    print(f"\n{title}")
+    header = "".join(f"{f'run {i + 1}':>9}" for i in range(len(results)))
+    print(f"{'step':<14}{header}{'median':>9}")
+    for row in ROWS:
+        values = [times[row] for times in results]
+        cells = "".join(f"{value:>8.2f}s" for value in values)
+        verdict = ""
+        if row == "total":
+            ok = statistics.median(values) <= target
+            verdict = f"  target <= {target:.0f} s " + ("ok" if ok else "OVER")
+        print(f"{row:<14}{cells}{statistics.median(values):>8.2f}s{verdict}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=3)
     runs = parser.parse_args().runs
 
     with tempfile.TemporaryDirectory(prefix="bench-bake-") as scratch:
         scratch = Path(scratch)
         template = scratch / "template"
         shutil.copytree(TEMPLATE, template, ignore=CLUTTER)
+        home = scratch / "home"  # shared caches; no cookiecutter config of the user's
+        home.mkdir()
+        fresh_path = os.pathsep.join(
+            p for p in os.environ["PATH"].split(os.pathsep) if not (Path(p) / "uv").exists()
+        )
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}
+        env.update(HOME=str(home), PATH=fresh_path)
+        env.pop("XDG_CACHE_HOME", None)
         (scratch / "warm-up").mkdir()
-        bake(template, scratch / "warm-up")  # fills the package cache; not timed
+        bake(template, scratch / "warm-up", env)  # fills pip's and uv's caches; not timed
 
-        results = []
-        for attempt in range(2 * runs):  # a run whose bundled suite failed is not counted
-            folder = scratch / f"run-{attempt}"
-            folder.mkdir()
-            baked, times = bake(template, folder)
-            if times:
-                project = baked
-                results.append(times)
-            if len(results) == runs:
-                break
-        runs = len(results)
-        # The suite as it runs by default (in parallel), and in one process for comparison.
-        suite, serial = [], []
-        for _ in range(runs):
-            suite.append(time_suite(project))
-            serial.append(time_suite(project, "-n", "0"))
+        fetched = home / ".cache" / "bootstrap-uv"
+        uv_bin = scratch / "uv-bin"
+        uv_bin.mkdir()
+        shutil.copy2(next(fetched.glob("*/bin/uv")), uv_bin / "uv")
+        with_uv = {**env, "PATH": os.pathsep.join([str(uv_bin), fresh_path])}
+
+        def forget_fetched_uv():
+            shutil.rmtree(fetched, ignore_errors=True)
+
+        _, without = bake_runs(template, scratch, "without", env, runs, forget_fetched_uv)
+        project, with_ = bake_runs(template, scratch, "with", with_uv, runs)
+        suite = [time_suite(project) for _ in range(runs)]
 
     load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
-    print(f"default bake (setup=venv, run_tests=yes), {runs} runs, warm package cache")
+    print(f"default bake (setup=venv, run_tests=yes), {runs} runs each, warm package caches")
     print(f"machine: {os.cpu_count()} cores, load average {load} (1, 5, 15 min)")
-    header = "".join(f"{f'run {i + 1}':>9}" for i in range(runs))
-    print(f"{'step':<14}{header}{'median':>9}{'target':>9}")
-    rows = [(row, [times[row] for times in results]) for row in ROWS]
-    for row, values in [*rows, ("suite alone", suite), ("suite, -n 0", serial)]:
-        median = statistics.median(values)
-        target = TARGETS.get(row)
-        verdict = ""
-        if target is not None:
-            verdict = f"<= {target:.0f} s " + ("ok" if median <= target else "OVER")
-        cells = "".join(f"{value:>8.2f}s" for value in values)
-        print(f"{row:<14}{cells}{median:>8.2f}s  {verdict}")
+    print_table(
+        "without uv on PATH (a fresh machine: uv fetched, then installs)",
+        without,
+        TARGETS["without uv"],
+    )
+    print_table("with uv on PATH", with_, TARGETS["with uv"])
+    median = statistics.median(suite)
+    cells = "".join(f"{value:>8.2f}s" for value in suite)
+    verdict = "ok" if median <= TARGETS["everyday suite"] else "OVER"
+    print(f"\n{'everyday suite':<14}{cells}{median:>8.2f}s  target <= 8 s {verdict}")
+    print("(the bundled suite alone, -m 'not browser', serial, in the last baked project)")
 
 
 if __name__ == "__main__":

@@ -117,10 +117,15 @@ class LoginUsernameRateThrottle(LoginRateThrottle):
 
     def get_login_key(self, request):
         username = request.data.get("username") if isinstance(request.data, dict) else None
-        if not isinstance(username, str):
-            return None
-        # Hashed: a fixed-length key, and no usernames stored in Redis.
-        return hashlib.sha256(username.casefold().encode()).hexdigest()
+        return username_key(username) if isinstance(username, str) else None
+
+
+def username_key(username):
+    """The per-username budget key of a login attempt (the API's and the admin's).
+
+    Hashed: a fixed-length key, and no usernames stored in Redis.
+    """
+    return hashlib.sha256(username.casefold().encode()).hexdigest()
 
 
 def count_unauthenticated(exc, context):
