@@ -2,17 +2,36 @@
 
 import gc
 import logging.config
+import os
 import time
 import uuid
 
 import pytest
 from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from api_layer.testing import PASSWORD, RUN_PREFIX, TEST_REDIS_URL, redis_answers, require_redis
 from api_layer.throttle_store import throttle_store
+
+# Property-based tests (schemathesis's and ours) send a few cases per operation in the everyday
+# run and more in CI: `HYPOTHESIS_PROFILE=ci` (the generated CI sets it). Derandomized: every run
+# sends the same cases, so a red run is reproducible; explore further with `--hypothesis-seed=N`
+# and derandomize off. Health checks judge the speed of data generation, not the API: on a loaded
+# CI machine they would fail a run whose every response was right.
+hypothesis_settings.register_profile(
+    "everyday",
+    max_examples=5,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=list(HealthCheck),
+)
+everyday = hypothesis_settings.get_profile("everyday")
+hypothesis_settings.register_profile("ci", parent=everyday, max_examples=15)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "everyday"))
 
 
 def pytest_collection_finish(session):
