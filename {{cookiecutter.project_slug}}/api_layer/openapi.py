@@ -6,8 +6,9 @@ Decision: drf-spectacular generates the schema; this AutoSchema adds to every op
 error responses our API really sends, all in the `{"error": ...}` envelope of errors.py, as
 two reusable components:
 
-- 400 `ValidationError` for operations with a request body (the field map, or one message when
-  the body could not be parsed), 415 `Error` for them too (a body that is not JSON);
+- 400 `ValidationError` for every operation: a body or query parameter that is not valid (the
+  field map), or a body that could not be parsed or a Host header that is not allowed (one
+  message: any request can carry a bad Host); 415 `Error` for operations with a body (not JSON);
 - 401 `Error` for operations that need a token;
 - 404 `Error` for operations on one object and for paginated lists (a page that does not exist);
 - 429 `Error` with `Retry-After` for throttled operations, which also document the `RateLimit`
@@ -115,8 +116,7 @@ class AutoSchema(openapi.AutoSchema):
     def error_responses(self, operation):
         """(status code, component, description) of every error this operation can answer."""
         has_body = "requestBody" in operation
-        if has_body:
-            yield "400", ValidationErrorSerializer, "The request body is not valid."
+        yield "400", ValidationErrorSerializer, "The body, a parameter or a header is not valid."
         if {} not in operation.get("security", [{}]):
             yield "401", ErrorSerializer, "No token, or one that is invalid or expired."
         if "{" in self.path or self.is_paginated_list(operation):
