@@ -73,7 +73,15 @@ def bake(template, folder, env):
 def time_suite(project):
     started = time.perf_counter()
     result = subprocess.run(
-        [str(project / ".venv" / "bin" / "python"), "-m", "pytest", "-q", "-m", "not browser"],
+        [
+            str(project / ".venv" / "bin" / "python"),
+            "-m",
+            "pytest",
+            "-q",
+            "-rf",
+            "-m",
+            "not browser",
+        ],
         cwd=project,
         capture_output=True,
         text=True,
@@ -81,7 +89,8 @@ def time_suite(project):
     )
     seconds = time.perf_counter() - started
     if result.returncode != 0:
-        print(f"note: suite alone: {result.stdout.strip().splitlines()[-1]}", flush=True)
+        failed = [line for line in result.stdout.splitlines() if line.startswith("FAILED")]
+        print(f"note: suite alone: {result.stdout.strip().splitlines()[-1]}", *failed, flush=True)
     return seconds
 
 
