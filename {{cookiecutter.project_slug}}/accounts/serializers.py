@@ -48,12 +48,16 @@ class RegisterSerializer(serializers.ModelSerializer):
         return attrs
 
     def create(self, validated_data):
+        user = User(username=validated_data["username"])
+        # Slow on purpose, so before the transaction: on SQLite it holds the one write lock.
+        user.set_password(validated_data["password"])
         try:
-            with transaction.atomic():
-                return User.objects.create_user(**validated_data)
+            with transaction.atomic():  # a savepoint, should the request run in a transaction
+                user.save()
         except IntegrityError:
             # Registered by a concurrent request since the uniqueness check.
             raise serializers.ValidationError({User.USERNAME_FIELD: [USERNAME_TAKEN]}) from None
+        return user
 
 
 class LoginSerializer(serializers.Serializer):
