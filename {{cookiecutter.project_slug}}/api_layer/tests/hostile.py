@@ -34,9 +34,15 @@ TRICKY = [
     "../../etc/passwd", "*", '"', "'", "\\", "W/", '"abc"', "9" * 40, "-1", "0", "1.5", "1e999",
     "NaN", "true", "null", "", " ", "<script>", "' OR 1=1 --", "2026-01-01T00:00:00Z", "-title",
 ]  # fmt: skip
+# Surrogates, controls, whitespace, combining marks, format characters, and fullwidth forms.
+ODD_CHARACTERS = st.one_of(
+    st.characters(categories=["Cs", "Cc", "Zs", "Zl", "Zp", "Mn", "Cf"]),
+    st.characters(min_codepoint=0xFF01, max_codepoint=0xFF5E),
+)
 hostile_text = st.one_of(
     st.sampled_from(TRICKY),
     st.text(st.characters(exclude_categories=()), max_size=30),  # every category, Cs included
+    st.text(st.one_of(ODD_CHARACTERS, st.sampled_from("alice")), min_size=1, max_size=12),
     st.lists(st.sampled_from(TRICKY), min_size=2, max_size=4).map("".join),
 )
 hostile_bytes = st.binary(max_size=30)
@@ -67,7 +73,7 @@ hostile_segment = mostly(
     st.just("KNOWN"), st.one_of(hostile_text, hostile_bytes, st.integers().map(str))
 ).map(percent_encoded)
 # Plausible values among the hostile ones, so that requests also get past validation.
-plausible = st.sampled_from(["Buy milk", "caller", "owner", "a-long-unusual-passphrase", True, 1])
+plausible = st.sampled_from(["Buy milk", "alice", "a-long-unusual-passphrase", True, 1])
 hostile_json_value = st.recursive(
     mostly(plausible, st.one_of(hostile_text, st.none(), st.integers(), st.floats())),
     lambda children: st.lists(children, max_size=3) | st.dictionaries(hostile_text, children),
@@ -81,7 +87,11 @@ HEADERS = ["X-Forwarded-For", "Origin", "If-Match", "If-None-Match"] * 3 + [
     "Accept",
     "Range",
 ]
-AUTHORIZATION = mostly(st.sampled_from(["valid", "valid", "valid", "none"]), hostile_header)
+# Anything, or knox's scheme with anything as the token (its bytes need not be UTF-8).
+hostile_authorization = st.one_of(
+    hostile_header, st.one_of(hostile_text, hostile_bytes).map(as_received).map("Token {}".format)
+)
+AUTHORIZATION = mostly(st.sampled_from(["valid", "valid", "valid", "none"]), hostile_authorization)
 
 
 @st.composite
