@@ -70,11 +70,17 @@ def test_django_checks_and_migrations_are_clean(bake):
 
 
 def test_generated_suite_passes(bake):
+    """...and leaves the project's log file alone (the default destination, console+file, writes
+    one): the suite logs to a file of its own, so LOG_FILE keeps what the app served, not test
+    traffic nor the tracebacks of the suite's deliberately crashing views."""
     project = bake()
+    log_file = project / "logs" / "api.log"
+    before = log_file.read_bytes() if log_file.exists() else None
 
     result = run(project, "-m", "pytest", "-q", "-p", "no:randomly", "-rs")
 
     assert_suite_passed(result)
+    assert (log_file.read_bytes() if log_file.exists() else None) == before
 
 
 def test_env_file_is_private_with_a_fresh_secret_per_project(template, tmp_path):

@@ -3,8 +3,11 @@
 import gc
 import logging.config
 import os
+import shutil
+import tempfile
 import time
 import uuid
+from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
@@ -14,6 +17,7 @@ from hypothesis import settings as hypothesis_settings
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
+from api_layer.log_format import logging_config
 from api_layer.testing import PASSWORD, RUN_PREFIX, TEST_REDIS_URL, redis_answers, require_redis
 from api_layer.throttle_store import throttle_store
 
@@ -32,6 +36,27 @@ hypothesis_settings.register_profile(
 everyday = hypothesis_settings.get_profile("everyday")
 hypothesis_settings.register_profile("ci", parent=everyday, max_examples=15)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "everyday"))
+TEST_LOG_FOLDER = pytest.StashKey[str]()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config):
+    """Tests log to a file of their own, never to the project's LOG_FILE: that file holds what the
+    app served, not test traffic nor the tracebacks of the tests' crashing views. Processes the
+    tests start (runserver, manage.py) inherit it through the environment. Removed at the end."""
+    folder = config.stash[TEST_LOG_FOLDER] = tempfile.mkdtemp(prefix="test-logs-")
+    log_file = Path(folder) / "api.log"
+    os.environ["LOG_FILE"] = str(log_file)
+    django_settings.LOG_FILE = log_file
+    django_settings.LOGGING = logging_config(
+        django_settings.LOG_DESTINATION, log_file, django_settings.LOG_FORMAT
+    )
+    logging.config.dictConfig(django_settings.LOGGING)
+
+
+def pytest_unconfigure(config):
+    if TEST_LOG_FOLDER in config.stash:
+        shutil.rmtree(config.stash[TEST_LOG_FOLDER], ignore_errors=True)
 
 
 def pytest_collection_finish(session):

@@ -18,7 +18,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpResponse
 from rest_framework.views import exception_handler
 
-from .throttling import count_unauthenticated
+from .throttling import count_uncounted
 
 # Fixed messages by status: nothing from the exception or the request reaches the body.
 MESSAGES = {
@@ -43,7 +43,7 @@ def error_body(detail):
 
 
 def api_exception_handler(exc, context):
-    exc = count_unauthenticated(exc, context)  # DRF refuses credentials before it throttles
+    exc = count_uncounted(exc, context)  # DRF authenticates (and may fail) before it throttles
     if isinstance(exc, Http404):
         # Django's Http404 carries a message naming the model: "No Note matches the given query."
         exc = Http404("Not found.")

@@ -82,6 +82,7 @@ def logging_config(destination, log_file, log_format, max_bytes=MAX_BYTES):
             "maxBytes": max_bytes,
             "backupCount": BACKUP_COUNT,
             "encoding": "utf-8",
+            "delay": True,  # opened at the first record: a command that logs nothing leaves none
             "formatter": "line",
         }
     return {

@@ -3,11 +3,17 @@
 The fixtures are in the project's root `conftest.py`; this module holds what tests import.
 """
 
+import contextlib
 import importlib.util
 import json
 import os
+import socket
+import subprocess
+import sys
+import time
 import uuid
 from functools import cache
+from pathlib import Path
 from urllib.error import HTTPError
 from urllib.request import Request, urlopen
 
@@ -16,6 +22,7 @@ import redis
 from django.conf import settings
 
 PASSWORD = "correct-horse-battery-staple"
+PROJECT = Path(__file__).resolve().parents[1]
 # Throttle keys of this test run, in a Redis that other runs or a dev server may share.
 RUN_PREFIX = f"test-{uuid.uuid4().hex}"
 TEST_REDIS_URL = settings.REDIS_URL or "redis://127.0.0.1:6379/0"
@@ -60,3 +67,60 @@ def load_settings():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_answering(url, timeout=30):
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if send("GET", url)[0] == 200:
+                return
+        except OSError:  # not listening yet
+            pass
+        assert time.monotonic() < deadline, f"{url} never answered"
+        time.sleep(0.1)
+
+
+def manage(env, *args):
+    """Run `manage.py` with `args` under `env`; return its standard output."""
+    return subprocess.run(  # noqa: S603 - fixed arguments
+        [sys.executable, "manage.py", *args],
+        cwd=PROJECT, env=env, capture_output=True, text=True, check=True, timeout=120,
+    ).stdout  # fmt: skip
+
+
+@contextlib.contextmanager
+def serve_on_sqlite(tmp_path, **variables):
+    """The project served by `runserver` (a thread per request) on a fresh, migrated SQLite file
+    of its own, with `variables` in its environment; yields (base URL, manage).
+
+    Django's live server cannot show concurrency on SQLite: its threads share the in-memory test
+    database's one connection, so two requests never run side by side.
+    """
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "REDIS_URL": "",
+        "LOG_DESTINATION": "console",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        **variables,
+    }
+    manage(env, "migrate", "--no-input")
+    port = free_port()
+    server = subprocess.Popen(  # noqa: S603 - fixed arguments
+        [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
+        cwd=PROJECT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_answering(f"{base_url}/api/health/")
+        yield base_url, lambda *args: manage(env, *args)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

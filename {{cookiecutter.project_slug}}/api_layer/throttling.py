@@ -6,11 +6,16 @@ Threats: guessing passwords or tokens at speed; one client starving the others. 
   per client IP (client_ip.py) for every other request, and `login` per client IP and per
   username tried on views with `throttle_scope = "login"` (token and register). Rates come from
   `DEFAULT_THROTTLE_RATES`, in the one grammar of rates.py (checked when settings load).
-- DRF authenticates and checks permissions before it throttles, so a missing or invalid token
-  gets its 401 without being counted: a flood of 401s would never be throttled. The exception
-  handler calls `count_unauthenticated` for exactly those refusals; it runs the view's throttles
-  then, so the request counts against `anon` and answers 429 once the budget is spent. Being in
-  the exception handler, it covers every DRF view, knox's included, with no base class to forget.
+- DRF negotiates, authenticates and checks permissions before it throttles, so a request that
+  fails before the throttles (401 for a missing or invalid token, 406, a crash in authentication)
+  would never be counted: a flood of them would never be throttled. The exception handler calls
+  `count_uncounted` for every error: a request no throttle has counted yet runs the view's
+  throttles then, so it counts against `anon` (or `user`, with a valid token) whatever its
+  outcome, 500s included, and answers 429 once the budget is spent. Being in the exception
+  handler, it covers every DRF view, knox's included, with no base class to forget. The
+  throttles read a request whose credentials were refused, or whose authentication crashed, as
+  anonymous. (Paths no view answers, such as an unknown URL's 404, are routing only and are
+  not counted, like the health check.)
 - Counted responses carry the headers of draft-ietf-httpapi-ratelimit-headers-11, one item per
   budget: `RateLimit-Policy: "user";q=100;w=60` and `RateLimit: "user";r=99;t=60`, where `t` is
   the seconds until the oldest counted request leaves the window. A 429 carries `Retry-After`
@@ -24,12 +29,13 @@ import math
 import time
 from collections import namedtuple
 
-from rest_framework.exceptions import AuthenticationFailed, NotAuthenticated, Throttled
+from rest_framework.exceptions import APIException, Throttled
 from rest_framework.throttling import BaseThrottle
 
 from .client_ip import client_ip
 from .rates import parse_rate, scope_rate
 from .throttle_store import throttle_store
+from .usernames import normalize_username
 
 Budget = namedtuple("Budget", "policy quota window remaining reset_in")
 
@@ -75,7 +81,12 @@ class RateThrottle(BaseThrottle):
 
 
 def authenticated(request):
-    return bool(request.user and request.user.is_authenticated)
+    """True for a request with valid credentials; refused or failing ones are anonymous."""
+    try:
+        user = request.user
+    except Exception:  # credentials refused, or authentication crashed
+        return False
+    return bool(user and user.is_authenticated)
 
 
 class AnonRateThrottle(RateThrottle):
@@ -117,31 +128,37 @@ class LoginUsernameRateThrottle(LoginRateThrottle):
 
     def get_login_key(self, request):
         username = request.data.get("username") if isinstance(request.data, dict) else None
+        # DRF's CharField reads numbers as their text: {"username": 7} logs in as "7".
+        if isinstance(username, (int, float)) and not isinstance(username, bool):
+            username = str(username)
         return username_key(username) if isinstance(username, str) else None
 
 
 def username_key(username):
     """The per-username budget key of a login attempt (the API's and the admin's).
 
+    The name as authentication reads it (usernames.normalize_username), case-folded: every
+    spelling that logs in as one account shares its budget (and `Alice` shares `alice`'s).
     Hashed: a fixed-length key, and no usernames stored in Redis.
     """
-    return hashlib.sha256(username.casefold().encode()).hexdigest()
+    folded = normalize_username(username).casefold()
+    return hashlib.sha256(folded.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def count_unauthenticated(exc, context):
-    """Count a request DRF refused for its credentials before throttling it.
+def count_uncounted(exc, context):
+    """Count a request that failed before the throttles ran, whatever the error.
 
     Returns the exception to answer with: `Throttled` once the budget is spent, else `exc`.
     """
-    request = context.get("request")
-    if not isinstance(exc, (NotAuthenticated, AuthenticationFailed)) or request is None:
-        return exc
-    if counted_budgets(request):
-        return exc  # the throttles have already counted this request
+    request, view = context.get("request"), context.get("view")
+    if request is None or view is None or counted_budgets(request):
+        return exc  # nothing to count, or the throttles have already counted this request
     try:
-        context["view"].check_throttles(request)
+        view.check_throttles(request)
     except Throttled as throttled:
         return throttled
+    except APIException:  # the body the login throttle reads is unreadable: `exc` says why
+        pass
     return exc
 
 

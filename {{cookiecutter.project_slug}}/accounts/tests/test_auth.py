@@ -53,6 +53,48 @@ def test_register_rejects_a_taken_username(api_client, alice):
     assert list(response.json()["error"]) == ["username"]
 
 
+def test_register_refuses_a_fullwidth_spelling_of_a_taken_username(api_client, alice):
+    response = api_client.post(
+        "/api/auth/register/",
+        {"username": "ａｌｉｃｅ", "password": "a-long-unusual-passphrase"},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {"error": {"username": ["A user with that username already exists."]}}
+
+
+def test_register_stores_the_username_as_django_normalises_it(api_client):
+    response = api_client.post(
+        "/api/auth/register/",
+        {"username": "\u00a0ｃａｒｏｌ\t", "password": "a-long-unusual-passphrase"},
+        format="json",
+    )
+
+    assert response.status_code == 201
+    assert response.json()["username"] == "carol"
+    assert get_user_model().objects.filter(username="carol").exists()
+
+
+@pytest.mark.parametrize("spelling", [" alice", "alice\u00a0", "ａｌｉｃｅ", "\u3000alice\t"])
+def test_login_reads_the_username_as_registration_stored_it(api_client, alice, spelling):
+    response = api_client.post(
+        "/api/auth/token/", {"username": spelling, "password": PASSWORD}, format="json"
+    )
+
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/api/auth/register/", "/api/auth/token/"])
+def test_a_lone_surrogate_as_username_is_400_in_the_envelope(api_client, path):
+    body = '{"username": "\\ud800", "password": "a-long-unusual-passphrase"}'
+
+    response = api_client.post(path, body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["error"]
+
+
 def test_token_endpoint_issues_a_working_token(api_client, alice):
     response = api_client.post(
         "/api/auth/token/", {"username": "alice", "password": PASSWORD}, format="json"

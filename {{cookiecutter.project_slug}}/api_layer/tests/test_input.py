@@ -1,10 +1,12 @@
-"""Input is bounded and typed: JSON only, bounded bodies and nesting, sane pages."""
+"""Input is bounded and typed: JSON only, UTF-8, one meaning per body, bounded bodies and nesting,
+sane pages."""
 
 import json
 
 import pytest
 from django.test import Client
 
+from api_layer.parsers import DUPLICATE_KEY, NOT_UTF8
 from api_layer.tests.urls import ITEM_COUNT, ITEMS
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("api_layer.tests.urls")]
@@ -80,6 +82,63 @@ def test_nesting_within_the_bound_reaches_the_serializer(alice_client):
     response = alice_client.post(ITEMS, body, format="json")
 
     assert list(error_of(response, 400)) == ["name"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"name": "<script>alert(1)</script>", "name": "Harmless"}',
+        '{"name": "Harmless", "extra": {"a": 1, "a": 2}}',
+        '[{"name": "x"}, {"name": "y", "name": "z"}]',
+    ],
+)
+def test_a_body_that_repeats_a_key_is_400(alice_client, body):
+    response = alice_client.post(ITEMS, body, content_type="application/json")
+
+    assert error_of(response, 400) == DUPLICATE_KEY
+
+
+@pytest.mark.parametrize("charset", ["latin-1", "ISO-8859-1", "utf-16", "no-such-charset", ""])
+def test_json_in_another_charset_than_utf8_is_415(alice_client, charset):
+    body = '{"name": "Caf\u00e9"}'.encode("latin-1")
+
+    response = alice_client.post(ITEMS, body, content_type=f"application/json; charset={charset}")
+
+    assert error_of(response, 415).startswith("Unsupported media type")
+
+
+@pytest.mark.parametrize("charset", ["utf-8", "UTF-8", "utf8"])
+def test_json_declared_as_utf8_is_accepted(alice_client, charset):
+    body = '{"name": "Caf\u00e9"}'.encode()
+
+    response = alice_client.post(ITEMS, body, content_type=f"application/json; charset={charset}")
+
+    assert response.status_code == 201
+    assert response.json()["name"] == "Caf\u00e9"
+
+
+def test_body_that_is_not_utf8_is_400(alice_client):
+    response = alice_client.post(ITEMS, b'{"name": "Caf\xe9"}', content_type="application/json")
+
+    assert error_of(response, 400).startswith("JSON parse error")
+
+
+@pytest.mark.parametrize(
+    "body", ['{"name": "\\ud800"}', '{"\\udfff": 1, "name": "Item"}', '{"name": ["x", "\\udc00"]}']
+)
+def test_a_string_with_a_lone_surrogate_is_400(alice_client, body):
+    response = alice_client.post(ITEMS, body, content_type="application/json")
+
+    assert error_of(response, 400) == NOT_UTF8
+
+
+def test_a_surrogate_pair_is_a_character_like_any_other(alice_client):
+    response = alice_client.post(
+        ITEMS, '{"name": "\\ud83d\\ude00 smile"}', content_type="application/json"
+    )
+
+    assert response.status_code == 201
+    assert response.json()["name"] == "\U0001f600 smile"
 
 
 def test_malformed_json_is_400(alice_client):

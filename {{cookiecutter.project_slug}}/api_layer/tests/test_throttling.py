@@ -11,6 +11,7 @@ import uuid
 import pytest
 import redis
 from django.conf import settings
+from rest_framework.test import APIClient
 
 from api_layer import throttle_store as store_module
 from api_layer.rates import parse_rate
@@ -62,6 +63,39 @@ def test_requests_with_an_invalid_token_count_against_the_anon_budget(rates, api
     api_client.credentials(HTTP_AUTHORIZATION=header)
 
     assert statuses(api_client, 5) == [401] * 3 + [429] * 2
+
+
+def test_a_token_of_non_utf8_bytes_is_401_and_counted_against_anon(rates, api_client):
+    rates(anon="3/minute")
+    # A WSGI server hands header bytes to Django decoded as latin-1: these are 0xff 0xfe 0x80.
+    api_client.credentials(HTTP_AUTHORIZATION="Token \xff\xfe\x80")
+
+    assert statuses(api_client, 5) == [401] * 3 + [429] * 2
+
+
+def test_requests_failing_before_the_throttles_count_against_anon(rates, api_client):
+    """DRF negotiates the response type before it authenticates or throttles: a 406 too."""
+    rates(anon="3/minute")
+
+    assert statuses(api_client, 5, HTTP_ACCEPT="text/html") == [406] * 3 + [429] * 2
+
+
+def test_a_request_whose_authentication_crashes_is_counted_against_anon(rates):
+    rates(anon="3/minute")
+    client = APIClient(raise_request_exception=False)
+
+    codes = statuses(client, 5, "/api/test/crash-authentication/", HTTP_AUTHORIZATION="Token x")
+
+    assert codes == [500] * 3 + [429] * 2
+
+
+def test_a_valid_token_failing_before_the_throttles_counts_against_its_user(
+    rates, api_client, alice_client
+):
+    rates(anon="2/minute", user="2/minute")
+
+    assert statuses(alice_client, 3, HTTP_ACCEPT="text/html") == [406, 406, 429]
+    assert statuses(api_client, 2) == [401, 401]
 
 
 def test_missing_and_invalid_tokens_share_the_budget_of_their_ip(rates, api_client):
@@ -127,6 +161,25 @@ def test_username_budget_ignores_case(rates, api_client, alice):
     login(api_client, "ALICE", REMOTE_ADDR="198.51.100.2")
 
     assert login(api_client, "Alice", REMOTE_ADDR="198.51.100.3") == 429
+
+
+# Twelve spellings of `alice` (whitespace of every kind, fullwidth forms, case), as a password
+# guesser rotating spellings and client IPs would send them.
+ALICE_SPELLINGS = [
+    " alice", "alice\t", "alice\u00a0", "\u3000alice", "ａｌｉｃｅ", "alice\n",
+    "\u2003alice\u2003", "ALICE", "\u00a0Ａｌｉｃｅ", "alice\r\n", "\u205falice", "alice",
+]  # fmt: skip
+
+
+def test_spellings_of_one_username_share_one_login_budget(rates, api_client, alice):
+    rates(login="5/minute")
+
+    codes = [
+        login(api_client, spelling, REMOTE_ADDR=f"198.51.100.{n}")
+        for n, spelling in enumerate(ALICE_SPELLINGS)
+    ]
+
+    assert codes == [400] * 5 + [429] * 7
 
 
 def test_registration_shares_the_strict_login_budget(rates, api_client):

@@ -17,7 +17,8 @@ from django.urls import include, path
 from django.views.decorators.http import require_POST
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
-from rest_framework.decorators import api_view, permission_classes
+from rest_framework.authentication import BaseAuthentication
+from rest_framework.decorators import api_view, authentication_classes, permission_classes
 from rest_framework.exceptions import Throttled
 from rest_framework.permissions import AllowAny
 from rest_framework.routers import SimpleRouter
@@ -88,6 +89,20 @@ def throttled_api_view(request):
     raise Throttled(wait=30)
 
 
+class CrashingAuthentication(BaseAuthentication):
+    """An authentication class with a bug: it raises whatever the request sends."""
+
+    def authenticate(self, request):
+        raise RuntimeError(LEAKY_MESSAGE)
+
+
+@extend_schema(exclude=True)
+@api_view(["GET"])
+@authentication_classes([CrashingAuthentication])
+def crashing_authentication_view(request):
+    return HttpResponse("never reached")
+
+
 @require_POST
 def post_only_django_view(request):
     return HttpResponse("posted")
@@ -101,6 +116,7 @@ urlpatterns = [
     path("api/", include(router.urls)),
     path("api/test/crash/", crashing_django_view),
     path("api/test/crash-sql/", crashing_api_view),
+    path("api/test/crash-authentication/", crashing_authentication_view),
     path("api/test/forbidden/", forbidden_django_view),
     path("api/test/throttled/", throttled_api_view),
     path("api/test/post-only/", post_only_django_view),
