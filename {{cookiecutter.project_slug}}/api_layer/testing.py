@@ -60,3 +60,9 @@ def load_settings():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def content_security_policy(response):
+    """A response's Content-Security-Policy as {directive: [source, ...]}."""
+    directives = (part.split() for part in response["Content-Security-Policy"].split(";"))
+    return {words[0]: words[1:] for words in directives if words}
