@@ -61,6 +61,11 @@ def read_tokens(project):
     return json.loads((project / "tokens.local.json").read_text())
 
 
+def read_env(project):
+    lines = (project / ".env").read_text(encoding="utf-8").splitlines()
+    return dict(line.split("=", 1) for line in lines if "=" in line and not line.startswith("#"))
+
+
 def mode(path):
     return stat.S_IMODE(path.stat().st_mode)
 
@@ -155,6 +160,15 @@ def test_current_setup_uses_this_python(bake, capfd):
     assert f"using {sys.executable}" in out
     assert not (project / ".venv").exists()
     assert set(read_tokens(project)) == {"demo"}
+
+
+def test_final_message_gives_the_admins_random_address_from_env(bake, capfd):
+    project = bake(setup="current", run_tests="no")
+
+    out = capfd.readouterr().out
+    path = read_env(project)["DJANGO_ADMIN_URL"]
+    assert out.count(f"http://127.0.0.1:8000/{path}") == 1
+    assert "manage.py createsuperuser" in out
 
 
 def test_skip_setup_writes_files_only_and_says_how_to_finish(bake, capfd):
