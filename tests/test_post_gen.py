@@ -263,6 +263,20 @@ def test_second_run_keeps_env_and_tokens_and_adds_only_new_users(bake, capfd):
     assert_tokens_work(project, sys.executable, tokens)
 
 
+def test_an_env_from_before_the_admin_path_gets_a_random_one(bake):
+    project = bake(api_users="")
+    env = project / ".env"
+    lines = env.read_text().splitlines()
+    env.write_text("\n".join(line for line in lines if not line.startswith("DJANGO_ADMIN_URL=")))
+
+    again = run(project, "scripts/bootstrap.py", "--setup", "current")
+
+    assert "added with its values: DJANGO_ADMIN_URL" in again.stdout
+    path = read_env(project)["DJANGO_ADMIN_URL"]
+    assert re.fullmatch(r"admin-[0-9a-f]{16}/", path)
+    assert f"http://127.0.0.1:8000/{path}" in again.stdout
+
+
 def test_second_run_replaces_an_expired_token_in_the_tokens_file(bake):
     project = bake(api_users="demo,alice")
     before = read_tokens(project)

@@ -40,8 +40,12 @@ LOG_FILE = PROJECT / "bootstrap.log"
 UV_PIN = "uv==0.13.9"
 UV_HOME = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "bootstrap-uv"
 LOCAL_URL = "http://127.0.0.1:8000"
-SECRET_PLACEHOLDER = "DJANGO_SECRET_KEY=change-me"  # noqa: S105 - the placeholder to replace
-ADMIN_URL_PLACEHOLDER = "DJANGO_ADMIN_URL="  # empty in .env.example: no admin until one is set
+# Lines of .env.example that .env gets with a fresh value of its own: a secret key, and a random
+# path for the admin (empty in the example: no admin).
+FRESH_VALUES = {
+    "DJANGO_SECRET_KEY=change-me": lambda: f"DJANGO_SECRET_KEY={secrets.token_urlsafe(50)}",
+    "DJANGO_ADMIN_URL=": lambda: f"DJANGO_ADMIN_URL=admin-{secrets.token_hex(8)}/",
+}
 
 
 class StepFailed(Exception):
@@ -59,25 +63,24 @@ class StepFailed(Exception):
 
 
 def write_env_file(options):
-    """`.env` from `.env.example` with a fresh secret key and a fresh random admin path, mode
-    0600. An existing `.env` is kept; settings `.env.example` gained since (a template update)
-    are appended with their example values, and named (an admin path among them stays empty:
-    no admin until you choose its path)."""
+    """`.env` from `.env.example` with a fresh secret key and a random admin path, mode 0600.
+    An existing `.env` is kept; settings `.env.example` gained since (a template update) are
+    appended with their example values (an admin path: a fresh one), and named."""
     if ENV_FILE.exists():
         add_new_settings()
         return
-    lines = ENV_EXAMPLE.read_text(encoding="utf-8").splitlines(keepends=True)
-    fresh = {
-        SECRET_PLACEHOLDER: f"DJANGO_SECRET_KEY={secrets.token_urlsafe(50)}",
-        ADMIN_URL_PLACEHOLDER: f"DJANGO_ADMIN_URL=admin-{secrets.token_hex(8)}/",
-    }
-    for placeholder, value in fresh.items():
-        found = [n for n, line in enumerate(lines) if line.rstrip("\n") == placeholder]
-        if not found:
-            raise StepFailed(f".env.example has no line {placeholder!r} to fill in")
-        lines[found[0]] = value + "\n"
-    write_private(ENV_FILE, "".join(lines))
+    lines = ENV_EXAMPLE.read_text(encoding="utf-8").splitlines()
+    missing = [placeholder for placeholder in FRESH_VALUES if placeholder not in lines]
+    if missing:
+        raise StepFailed(f".env.example has no line {missing[0]!r} to fill in")
+    write_private(ENV_FILE, "".join(f"{with_fresh_value(line)}\n" for line in lines))
     print("    .env written with a fresh DJANGO_SECRET_KEY and admin path (mode 0600, git-ignored)")
+
+
+def with_fresh_value(line):
+    """The line as .env gets it: a placeholder of FRESH_VALUES filled in, any other as it is."""
+    fill = FRESH_VALUES.get(line)
+    return fill() if fill else line
 
 
 def add_new_settings():
@@ -94,7 +97,8 @@ def add_new_settings():
     if not new:
         print("    .env exists: kept as it is")
         return
-    added = "\n# Added from .env.example by scripts/bootstrap.py:\n" + "\n".join(new.values())
+    lines = [with_fresh_value(line) for line in new.values()]
+    added = "\n# Added from .env.example by scripts/bootstrap.py:\n" + "\n".join(lines)
     write_private(ENV_FILE, env.rstrip("\n") + "\n" + added + "\n")
     print(f"    .env kept; new in .env.example, added with its values: {', '.join(new)}")
 
