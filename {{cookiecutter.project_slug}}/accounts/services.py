@@ -38,7 +38,7 @@ def issue_token(user, request=None):
     """
     limit = knox_settings.TOKEN_LIMIT_PER_USER
     with transaction.atomic():
-        get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+        get_user_model().objects.select_for_update().filter(pk=user.pk).first()  # the lock
         tokens = AuthToken.objects.filter(user=user)
         tokens.filter(expiry__lt=timezone.now()).delete()
         if limit is not None and tokens.count() >= limit:

@@ -28,7 +28,7 @@ def change(client, current=PASSWORD, new=NEW_PASSWORD, **extra):
     return client.post(PASSWORD_CHANGE, body, format="json", **extra)
 
 
-def log_in(username="alice", password=PASSWORD, **extra):
+def log_in(username="alice", password=PASSWORD):
     return APIClient().post(TOKEN, {"username": username, "password": password}, format="json")
 
 

@@ -25,8 +25,8 @@ def browser():
     return Client(enforce_csrf_checks=True, raise_request_exception=False)
 
 
-def successful_api_responses(api_client, alice_client, settings):
-    """One of each successful kind: token-bearing, authenticated, public, the schema, a doc page."""
+def api_responses(api_client, alice_client, settings):
+    """One of each kind: token-bearing, authenticated, public, the schema, a doc page, a refusal."""
     settings.SECURE_SSL_REDIRECT = True  # and one refused over plain HTTP
     yield api_client.post("/api/auth/register/", ACCOUNT, format="json", secure=True)
     yield api_client.post("/api/auth/token/", ACCOUNT, format="json", secure=True)
@@ -41,7 +41,7 @@ def successful_api_responses(api_client, alice_client, settings):
 
 def test_every_api_answer_is_no_store(api_client, alice_client, settings):
     statuses = []
-    for response in successful_api_responses(api_client, alice_client, settings):
+    for response in api_responses(api_client, alice_client, settings):
         statuses.append(response.status_code)
         assert response["Cache-Control"] == "no-store", response.wsgi_request.path
 
