@@ -83,16 +83,19 @@ def test_generated_suite_passes(bake):
     assert (log_file.read_bytes() if log_file.exists() else None) == before
 
 
-def test_env_file_is_private_with_a_fresh_secret_per_project(template, tmp_path):
+def test_env_file_is_private_with_a_fresh_secret_and_admin_path_per_project(template, tmp_path):
     first = generate(template, tmp_path / "a")
     second = generate(template, tmp_path / "b")
 
     for project in (first, second):
         assert stat.S_IMODE((project / ".env").stat().st_mode) == 0o600
         assert len(env_values(project)["DJANGO_SECRET_KEY"]) >= 50
-    assert env_values(first)["DJANGO_SECRET_KEY"] != env_values(second)["DJANGO_SECRET_KEY"]
+        assert re.fullmatch(r"admin-[0-9a-f]{16}/", env_values(project)["DJANGO_ADMIN_URL"])
+    for name in ("DJANGO_SECRET_KEY", "DJANGO_ADMIN_URL"):
+        assert env_values(first)[name] != env_values(second)[name]
+        assert env_values(first)[name] not in (first / ".env.example").read_text()
     assert "change-me" in (first / ".env.example").read_text()
-    assert env_values(first)["DJANGO_SECRET_KEY"] not in (first / ".env.example").read_text()
+    assert "\nDJANGO_ADMIN_URL=\n" in (first / ".env.example").read_text()  # empty: no admin
 
 
 def test_secrets_and_local_state_are_git_ignored(bake):

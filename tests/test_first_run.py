@@ -1,7 +1,7 @@
 """The first run: the server started as the final message says shows the docs and the admin.
 
 A real browser (Debian's chromium through Playwright) opens `/api/docs/` and the admin's login
-under `runserver` exactly as the bootstrap prints it, and under gunicorn, each with the generated
+(at the random path the final message prints) under `runserver` exactly as the bootstrap prints it, and under gunicorn, each with the generated
 `.env` and nothing else (`DJANGO_DEBUG=false`, no `collectstatic`): every operation is listed and
 every asset answers 200. The generated suite cannot see this: its live server serves static files
 by itself. Without a browser these tests skip, saying why; with REQUIRE_SERVICES=1 (CI) they fail.
@@ -63,6 +63,12 @@ def first_run(template, tmp_path_factory):
     return output / "task_manager", printed
 
 
+def printed_admin_path(printed):
+    """The admin's path after `admin:` in the final message (`/admin-<random>/`)."""
+    line = next(line for line in printed.splitlines() if line.strip().startswith("admin:"))
+    return re.search(r"http://127\.0\.0\.1:8000(/admin-[0-9a-f]{16}/)", line).group(1)
+
+
 def printed_start_command(printed):
     """The command after `start the API:` in the final message."""
     line = next(line for line in printed.splitlines() if "start the API:" in line)
@@ -104,13 +110,13 @@ def visit(browser, url, ready):
     return found, responses
 
 
-def assert_docs_and_admin_render(browser, base):
+def assert_docs_and_admin_render(browser, base, admin_path):
     operations, docs = visit(browser, f"{base}/api/docs/", ".opblock-summary-path")
     assert operations >= 10, docs  # every endpoint of the API table
     assert docs and all(status == 200 for status, _ in docs), docs
     assert any(url.endswith(".js") for _, url in docs), docs
 
-    _, admin = visit(browser, f"{base}/admin/login/", "#login-form")
+    _, admin = visit(browser, f"{base}{admin_path}login/", "#login-form")
     assert all(status == 200 for status, _ in admin), admin
     assert any(url.endswith(".css") for _, url in admin), admin
 
@@ -124,13 +130,13 @@ def test_runserver_as_printed_shows_the_docs_and_the_admin_with_their_assets(bro
     command = f"{printed_start_command(printed)} 127.0.0.1:{port}"
 
     with serving(command, project, port) as base:
-        assert_docs_and_admin_render(browser, base)
+        assert_docs_and_admin_render(browser, base, printed_admin_path(printed))
 
 
 def test_gunicorn_with_the_generated_env_shows_the_docs_and_the_admin(browser, first_run):
-    project, _ = first_run
+    project, printed = first_run
     port = free_port()
     command = f"{sys.executable} -m gunicorn config.wsgi --bind 127.0.0.1:{port}"
 
     with serving(command, project, port) as base:
-        assert_docs_and_admin_render(browser, base)
+        assert_docs_and_admin_render(browser, base, printed_admin_path(printed))

@@ -61,6 +61,11 @@ def read_tokens(project):
     return json.loads((project / "tokens.local.json").read_text())
 
 
+def read_env(project):
+    lines = (project / ".env").read_text(encoding="utf-8").splitlines()
+    return dict(line.split("=", 1) for line in lines if "=" in line and not line.startswith("#"))
+
+
 def mode(path):
     return stat.S_IMODE(path.stat().st_mode)
 
@@ -157,6 +162,15 @@ def test_current_setup_uses_this_python(bake, capfd):
     assert set(read_tokens(project)) == {"demo"}
 
 
+def test_final_message_gives_the_admins_random_address_from_env(bake, capfd):
+    project = bake(setup="current", run_tests="no")
+
+    out = capfd.readouterr().out
+    path = read_env(project)["DJANGO_ADMIN_URL"]
+    assert out.count(f"http://127.0.0.1:8000/{path}") == 1
+    assert "manage.py createsuperuser" in out
+
+
 def test_skip_setup_writes_files_only_and_says_how_to_finish(bake, capfd):
     project = bake(setup="skip", run_tests="yes")
 
@@ -247,6 +261,20 @@ def test_second_run_keeps_env_and_tokens_and_adds_only_new_users(bake, capfd):
     assert set(tokens) == {"demo", "alice", "carol"}
     assert tokens_before["demo"] not in again.stdout
     assert_tokens_work(project, sys.executable, tokens)
+
+
+def test_an_env_from_before_the_admin_path_gets_a_random_one(bake):
+    project = bake(api_users="")
+    env = project / ".env"
+    lines = env.read_text().splitlines()
+    env.write_text("\n".join(line for line in lines if not line.startswith("DJANGO_ADMIN_URL=")))
+
+    again = run(project, "scripts/bootstrap.py", "--setup", "current")
+
+    assert "added with its values: DJANGO_ADMIN_URL" in again.stdout
+    path = read_env(project)["DJANGO_ADMIN_URL"]
+    assert re.fullmatch(r"admin-[0-9a-f]{16}/", path)
+    assert f"http://127.0.0.1:8000/{path}" in again.stdout
 
 
 def test_second_run_replaces_an_expired_token_in_the_tokens_file(bake):

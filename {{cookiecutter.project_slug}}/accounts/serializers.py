@@ -9,6 +9,7 @@ refusal is the same 400 as the check's.
 
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from rest_framework import serializers
 
@@ -75,6 +76,25 @@ class LoginSerializer(serializers.Serializer):
             raise serializers.ValidationError("Unable to log in with the credentials provided.")
         attrs["user"] = user
         return attrs
+
+
+class PasswordChangeSerializer(serializers.Serializer):
+    """The caller's current password, and a new one that passes Django's validators."""
+
+    current_password = serializers.CharField(max_length=128, trim_whitespace=False, write_only=True)
+    new_password = serializers.CharField(max_length=128, trim_whitespace=False, write_only=True)
+
+    def validate_current_password(self, value):
+        if not self.context["request"].user.check_password(value):
+            raise serializers.ValidationError("Wrong password.")
+        return value
+
+    def validate_new_password(self, value):
+        try:
+            validate_password(value, user=self.context["request"].user)
+        except ValidationError as error:
+            raise serializers.ValidationError(list(error.messages)) from None
+        return value
 
 
 class TokenSerializer(serializers.Serializer):

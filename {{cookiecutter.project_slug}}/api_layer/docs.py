@@ -9,13 +9,14 @@ The setting is read on every request, so it can be changed without touching the 
 
 The UI pages load their scripts and styles from drf-spectacular-sidecar through the static
 files, never from a CDN, and Swagger UI's start-up script is a separate file (the "split" view),
-so the pages work offline. They are sent with a Content-Security-Policy that allows scripts,
-images and connections from this server only: it also stops ReDoc's one remote request (the
-Redocly logo it always loads from a CDN).
+so the pages work offline. They are sent with a Content-Security-Policy of their own (django-csp's
+`csp` decorator; every other response gets the settings' policy, which lets nothing load) that
+allows scripts, images and connections from this server only: it also stops ReDoc's one remote
+request (the Redocly logo it always loads from a CDN).
 """
 
-from functools import wraps
-
+from csp.constants import NONE, SELF, UNSAFE_INLINE
+from csp.decorators import csp
 from django.conf import settings
 from django.urls import path
 from drf_spectacular.views import (
@@ -38,29 +39,20 @@ class DocsAccess(BasePermission):
 
 
 # Inline styles are needed by both UIs (they style their own elements); inline scripts are not.
-DOCS_CSP = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self' 'unsafe-inline'",
-        "img-src 'self' data:",
-        "worker-src 'self' blob:",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "frame-ancestors 'none'",
-    ]
-)
-
-
-def with_docs_csp(view):
-    @wraps(view)
-    def respond(request, *args, **kwargs):
-        response = view(request, *args, **kwargs)
-        response.headers.setdefault("Content-Security-Policy", DOCS_CSP)
-        return response
-
-    return respond
-
+DOCS_POLICY = {
+    "default-src": [SELF],
+    "script-src": [SELF],
+    "style-src": [SELF, UNSAFE_INLINE],
+    "img-src": [SELF, "data:"],
+    "worker-src": [SELF, "blob:"],
+    "object-src": [NONE],
+    "base-uri": [NONE],
+    "form-action": [NONE],
+    "frame-ancestors": [NONE],
+}
+with_docs_csp = csp(DOCS_POLICY)
+# The pages people open in a browser: over plain HTTP they are redirected, not refused (https.py).
+PAGE_NAMES = ("swagger-ui", "redoc")
 
 ACCESS = {
     # A token for tools; an admin session for a person reading the docs in a browser.

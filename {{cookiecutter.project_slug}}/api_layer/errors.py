@@ -8,7 +8,7 @@ message string. DRF's own handler builds API error responses (status, headers su
 routes, bad `Host`, CSRF failures, Django's `PermissionDenied`, unhandled exceptions) goes through
 Django's error handlers below, which answer with a fixed message and never the exception's text.
 `ErrorEnvelopeMiddleware` catches whatever is left (a plain `HttpResponseNotAllowed`, Django's
-debug pages), so no HTML error page is served anywhere, `/admin/` included: the admin's own pages
+debug pages), so no HTML error page is served anywhere, the admin included: the admin's own pages
 stay HTML, its errors are JSON like the API's.
 """
 

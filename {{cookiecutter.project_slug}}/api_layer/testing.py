@@ -124,3 +124,9 @@ def serve_on_sqlite(tmp_path, **variables):
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def content_security_policy(response):
+    """A response's Content-Security-Policy as {directive: [source, ...]}."""
+    directives = (part.split() for part in response["Content-Security-Policy"].split(";"))
+    return {words[0]: words[1:] for words in directives if words}

@@ -4,7 +4,9 @@ Threats: guessing passwords or tokens at speed; one client starving the others. 
 - The store counts (throttle_store.py); these DRF throttle classes only choose the
   budget a request counts against: `user` per user id for requests with a valid token, `anon`
   per client IP (client_ip.py) for every other request, and `login` per client IP and per
-  username tried on views with `throttle_scope = "login"` (token and register). Rates come from
+  username tried on views with `throttle_scope = "login"` (token, register, password change:
+  there the caller's own username). The admin's login form spends the same two budgets
+  (admin_login.py). Rates come from
   `DEFAULT_THROTTLE_RATES`, in the one grammar of rates.py (checked when settings load).
 - DRF negotiates, authenticates and checks permissions before it throttles, so a request that
   fails before the throttles (401 for a missing or invalid token, 406, a crash in authentication)
@@ -70,14 +72,19 @@ class RateThrottle(BaseThrottle):
         rate, seconds = parse_rate(scope_rate(self.scope))
         policy = self.policy or self.scope
         admitted, remaining, reset_at = throttle_store().hit(policy, key, rate, seconds)
-        # Whole seconds, rounded up (a float sum such as 60.000000001 is still 60).
-        self.reset_in = max(1, math.ceil(round(reset_at - time.time(), 3)))
+        self.reset_in = seconds_until(reset_at)
         budget = Budget(policy, rate, seconds, remaining, self.reset_in)
         counted_budgets(request).append(budget)
         return admitted
 
     def wait(self):
         return self.reset_in
+
+
+def seconds_until(moment):
+    """Whole seconds from now until `moment` (a time.time()), rounded up, at least 1 (a float sum
+    such as 60.000000001 is still 60)."""
+    return max(1, math.ceil(round(moment - time.time(), 3)))
 
 
 def authenticated(request):
@@ -122,14 +129,17 @@ class LoginRateThrottle(RateThrottle):
 
 
 class LoginUsernameRateThrottle(LoginRateThrottle):
-    """Requests to views with `throttle_scope = "login"`, per username sent, whatever the IP."""
+    """Requests to views with `throttle_scope = "login"`, per username sent (the caller's own
+    when authenticated: a password change), whatever the IP."""
 
     policy = "login-username"
 
     def get_login_key(self, request):
         username = request.data.get("username") if isinstance(request.data, dict) else None
+        if authenticated(request):
+            username = request.user.get_username()
         # DRF's CharField reads numbers as their text: {"username": 7} logs in as "7".
-        if isinstance(username, (int, float)) and not isinstance(username, bool):
+        elif isinstance(username, (int, float)) and not isinstance(username, bool):
             username = str(username)
         return username_key(username) if isinstance(username, str) else None
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import environ
 from corsheaders.defaults import default_headers
+from csp.constants import NONE
 
 from api_layer.log_format import logging_config
 from api_layer.rates import rate_from_env
@@ -38,6 +39,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_filters",
+    "csp",
     # The API layer: throttling, errors, logging, health, docs; rarely changed.
     "api_layer",
     # Domain apps: yours to change. Each adds its routes in config/urls.py.
@@ -48,6 +50,11 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "api_layer.request_log.RequestLogMiddleware",  # outermost: sees every final status
     "api_layer.errors.ErrorEnvelopeMiddleware",  # no HTML error page, whatever made it
+    # Headers every response gets, those answered by the middleware below them included.
+    "api_layer.no_store.NoStoreMiddleware",
+    "api_layer.content_security.ContentSecurityPolicyMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
+    "api_layer.https.HttpsOnlyApiMiddleware",  # before SecurityMiddleware redirects
     "django.middleware.security.SecurityMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     # Serves the static files (admin, API docs) with DEBUG off, no extra web server.
@@ -59,6 +66,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "api_layer.throttling.RateLimitHeadersMiddleware",
+    "api_layer.admin_login.AdminLoginThrottleMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -153,12 +161,18 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# Live tokens one user may hold; past it, a new login is refused with 403 (accounts/services.py).
+# Empty: no cap.
+TOKEN_LIMIT_PER_USER = env.str("TOKEN_LIMIT_PER_USER", default="10")
 # Knox stores only a SHA-512 hash of each token and expires it; DRF's authtoken stores it plain.
 REST_KNOX = {
     "TOKEN_TTL": timedelta(hours=env.int("TOKEN_TTL_HOURS", default=24)),
     "AUTH_HEADER_PREFIX": "Token",
     "AUTO_REFRESH": False,
+    "TOKEN_LIMIT_PER_USER": int(TOKEN_LIMIT_PER_USER) if TOKEN_LIMIT_PER_USER else None,
 }
+# false: POST /api/auth/register/ answers 403 "Registration is closed." (accounts/views.py).
+REGISTRATION_OPEN = env.bool("REGISTRATION_OPEN", default=True)
 
 # --- Django REST Framework --------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -209,9 +223,10 @@ SPECTACULAR_SETTINGS = {
 
 
 # --- Security / HTTPS -------------------------------------------------------------------------
-# Off for local development; set DJANGO_SECURE_SSL_REDIRECT=true in production.
+# Off for local development; set DJANGO_SECURE_SSL_REDIRECT=true in production. Plain HTTP to
+# the API is then refused (403, https.py), to the admin and the doc pages redirected.
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=False)
-SECURE_REDIRECT_EXEMPT = [r"^api/health/$"]  # load balancers probe over plain HTTP
+SECURE_REDIRECT_EXEMPT = [r"^api/health/"]  # load balancers probe over plain HTTP
 # HSTS is sent on HTTPS responses only. Preload is an opt-in: browsers ship the list, and leaving
 # it takes months.
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=365 * 24 * 60 * 60)
@@ -236,6 +251,34 @@ CSRF_TRUSTED_ORIGINS = env.list(
 )
 # `check --deploy` warns (W021) until HSTS preload is on; preload stays a deliberate opt-in.
 SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+# The admin's path: random per project (written to .env at generation); empty: no admin at all.
+# Its login shares the API's `login` budgets (admin_login.py).
+ADMIN_URL = env.str("DJANGO_ADMIN_URL", default="").strip("/")
+# Nothing may load or frame an API response; the admin and the doc pages get their own policy
+# (content_security.py, docs.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [NONE],
+        "frame-ancestors": [NONE],
+    }
+}
+# No page of this server uses a device or a browser feature of the kind; none may ask.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in [
+        "accelerometer",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "payment",
+        "usb",
+    ]
+}
 
 # --- CORS -------------------------------------------------------------------------------------
 # Listed origins only (never allow-all), no cookies or credentials, the API paths only.

@@ -40,7 +40,12 @@ LOG_FILE = PROJECT / "bootstrap.log"
 UV_PIN = "uv==0.13.9"
 UV_HOME = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "bootstrap-uv"
 LOCAL_URL = "http://127.0.0.1:8000"
-SECRET_PLACEHOLDER = "DJANGO_SECRET_KEY=change-me"  # noqa: S105 - the placeholder to replace
+# Lines of .env.example that .env gets with a fresh value of its own: a secret key, and a random
+# path for the admin (empty in the example: no admin).
+FRESH_VALUES = {
+    "DJANGO_SECRET_KEY=change-me": lambda: f"DJANGO_SECRET_KEY={secrets.token_urlsafe(50)}",
+    "DJANGO_ADMIN_URL=": lambda: f"DJANGO_ADMIN_URL=admin-{secrets.token_hex(8)}/",
+}
 
 
 class StepFailed(Exception):
@@ -58,18 +63,24 @@ class StepFailed(Exception):
 
 
 def write_env_file(options):
-    """`.env` from `.env.example` with a fresh secret key, mode 0600. An existing `.env` is kept;
-    settings `.env.example` gained since (a template update) are appended with their example
-    values, and named."""
+    """`.env` from `.env.example` with a fresh secret key and a random admin path, mode 0600.
+    An existing `.env` is kept; settings `.env.example` gained since (a template update) are
+    appended with their example values (an admin path: a fresh one), and named."""
     if ENV_FILE.exists():
         add_new_settings()
         return
-    example = ENV_EXAMPLE.read_text(encoding="utf-8")
-    if SECRET_PLACEHOLDER not in example:
-        raise StepFailed(f".env.example has no line {SECRET_PLACEHOLDER!r} to fill in")
-    secret = secrets.token_urlsafe(50)
-    write_private(ENV_FILE, example.replace(SECRET_PLACEHOLDER, f"DJANGO_SECRET_KEY={secret}"))
-    print("    .env written with a fresh DJANGO_SECRET_KEY (mode 0600, git-ignored)")
+    lines = ENV_EXAMPLE.read_text(encoding="utf-8").splitlines()
+    missing = [placeholder for placeholder in FRESH_VALUES if placeholder not in lines]
+    if missing:
+        raise StepFailed(f".env.example has no line {missing[0]!r} to fill in")
+    write_private(ENV_FILE, "".join(f"{with_fresh_value(line)}\n" for line in lines))
+    print("    .env written with a fresh DJANGO_SECRET_KEY and admin path (mode 0600, git-ignored)")
+
+
+def with_fresh_value(line):
+    """The line as .env gets it: a placeholder of FRESH_VALUES filled in, any other as it is."""
+    fill = FRESH_VALUES.get(line)
+    return fill() if fill else line
 
 
 def add_new_settings():
@@ -86,7 +97,8 @@ def add_new_settings():
     if not new:
         print("    .env exists: kept as it is")
         return
-    added = "\n# Added from .env.example by scripts/bootstrap.py:\n" + "\n".join(new.values())
+    lines = [with_fresh_value(line) for line in new.values()]
+    added = "\n# Added from .env.example by scripts/bootstrap.py:\n" + "\n".join(lines)
     write_private(ENV_FILE, env.rstrip("\n") + "\n" + added + "\n")
     print(f"    .env kept; new in .env.example, added with its values: {', '.join(new)}")
 
@@ -225,6 +237,12 @@ def print_next_steps(options):
         print(f"    API tokens:     {TOKENS_FILE.name}; expire after TOKEN_TTL_HOURS (.env)")
         print(f"    new token:      {python} manage.py issue_token {options.users[0]}")
     print(f"    Postman:        import {POSTMAN_FILE.name} (base_url and token filled in)")
+    admin_url = env_value("DJANGO_ADMIN_URL")
+    if admin_url:
+        print(f"    admin:          {LOCAL_URL}/{admin_url.strip('/')}/  (DJANGO_ADMIN_URL)")
+        print(f"    admin account:  {python} manage.py createsuperuser")
+    else:
+        print("    admin:          off (DJANGO_ADMIN_URL is empty in .env)")
     print(f"    run the tests:  {python} -m pytest")
     if options.ngrok_host:
         print(f"    over HTTPS:     ngrok http --url={options.ngrok_host} 8000")
@@ -343,13 +361,18 @@ def install_with_uv(uv):
 
 def database_url():
     """DATABASE_URL as settings read it: the process environment wins over `.env`."""
-    if "DATABASE_URL" in os.environ:
-        return os.environ["DATABASE_URL"]
+    return env_value("DATABASE_URL", "sqlite:///db.sqlite3")
+
+
+def env_value(name, default=""):
+    """A variable as settings read it: the process environment wins over `.env`."""
+    if name in os.environ:
+        return os.environ[name]
     for line in ENV_FILE.read_text(encoding="utf-8").splitlines():
         key, _, value = line.partition("=")
-        if key.strip() == "DATABASE_URL":
+        if key.strip() == name:
             return value.strip().strip("'\"")
-    return "sqlite:///db.sqlite3"
+    return default
 
 
 def ensure_database():

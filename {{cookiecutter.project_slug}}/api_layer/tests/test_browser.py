@@ -1,7 +1,8 @@
 """A real browser (Debian's chromium, driven by Playwright) against a live server.
 
-Swagger UI renders every operation of the served schema from local assets; a page from an allowed
-origin reads the API with a token; a page from any other origin is blocked by the browser's CORS
+Swagger UI renders every operation of the served schema from local assets, and the admin's login
+page renders, each under its Content-Security-Policy; a page from an allowed origin reads the API
+with a token; a page from any other origin is blocked by the browser's CORS
 check. The browser is Debian's `/usr/bin/chromium` (`CHROMIUM_PATH` overrides the path):
 Playwright's own browser download is never used. Without Playwright (the `browser` extra) or a
 browser these tests skip, saying why, unless REQUIRE_SERVICES=1 (CI), where they fail.
@@ -17,7 +18,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from api_layer.testing import send, skip_or_fail
-from api_layer.tests.urls import ITEMS
+from api_layer.tests.urls import ADMIN, ITEMS
 
 pytestmark = [pytest.mark.urls("api_layer.tests.urls"), pytest.mark.browser]
 
@@ -143,6 +144,17 @@ def test_redoc_renders_the_schema_from_local_assets(live_server, browser_page):
     assert hosts == {urlsplit(live_server.url).netloc}
     refusals = [message.text for message in browser_page.errors]
     assert all("Content Security Policy" in text for text in refusals), refusals
+
+
+def test_admin_login_page_renders_under_its_policy(live_server, browser_page):
+    browser_page.goto(f"{live_server.url}{ADMIN}login/")
+    browser_page.wait_for_selector("#login-form", timeout=20_000)
+
+    assert [url for url in browser_page.requested if url.endswith(".css")]
+    assert [url for url in browser_page.requested if url.endswith(".js")]
+    # What the policy refuses is reported on the console (the favicon's 404 is not our concern).
+    refusals = [text for text in (m.text for m in browser_page.errors) if "Refused" in text]
+    assert refusals == []
 
 
 def test_page_from_an_allowed_origin_reads_the_api_with_a_token(

@@ -6,10 +6,13 @@
   Nothing is stored: an app cannot add models without migrations.
 - `/api/test/...`: views that fail the way real bugs do, for the error-envelope tests. They are
   left out of the schema, which documents only what a client may call.
+- `ADMIN`: the admin at a fixed path, whatever `DJANGO_ADMIN_URL` says (empty in CI: no admin);
+  `accounts/tests/test_admin.py` tests that setting on the project's own URLconf.
 
 Use it with `pytestmark = pytest.mark.urls("api_layer.tests.urls")`.
 """
 
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import Http404, HttpResponse
@@ -29,6 +32,7 @@ from config import urls as project_urls
 from config.urls import handler400, handler403, handler404, handler500  # noqa: F401
 
 ITEMS = "/api/test/items/"
+ADMIN = "/admin/"
 ITEM_COUNT = 120
 
 # What a careless exception message carries: SQL and a file path. Never executed.
@@ -113,6 +117,7 @@ def forbidden_django_view(request):
 
 
 urlpatterns = [
+    path(ADMIN.lstrip("/"), admin.site.urls),
     path("api/", include(router.urls)),
     path("api/test/crash/", crashing_django_view),
     path("api/test/crash-sql/", crashing_api_view),

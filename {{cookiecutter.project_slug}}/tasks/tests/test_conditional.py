@@ -174,3 +174,12 @@ def test_two_writes_with_the_same_tag_at_once_apply_once(live_server, alice, tas
 def patch(url, headers, etag, body):
     headers = {**headers, "If-Match": etag, "Content-Type": "application/json"}
     return send("PATCH", url, headers, json.dumps(body).encode())
+
+
+def test_not_modified_is_no_store_too(alice_client, task):
+    etag = alice_client.get(detail(task.id))["ETag"]
+
+    again = alice_client.get(detail(task.id), HTTP_IF_NONE_MATCH=etag)
+
+    assert again.status_code == 304
+    assert again["Cache-Control"] == "no-store"

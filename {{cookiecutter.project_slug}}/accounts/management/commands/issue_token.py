@@ -2,8 +2,9 @@
 
 For tokens outside the HTTP API: the first users of a fresh project (scripts/bootstrap.py runs this
 command), or a new token after the old one expired. Issued as the API issues them
-(`accounts.services.issue_token`): expired tokens swept, `user_logged_in` sent. The plain token
-is printed once and never stored (knox keeps only its hash).
+(`accounts.services.issue_token`): expired tokens swept, `TOKEN_LIMIT_PER_USER` enforced (a user
+at the cap gets no token: an error naming them), `user_logged_in` sent. The plain token is
+printed once and never stored (knox keeps only its hash).
 With `--create`, a missing user is created with a long random password that nobody ever sees;
 that account logs in with its token until someone sets a password (`manage.py changepassword`).
 With `--tokens-file tokens.local.json`, the new tokens are written into that file (mode 0600,
@@ -21,7 +22,7 @@ from django.db import transaction
 from rest_framework.exceptions import AuthenticationFailed
 
 from accounts.authentication import TokenAuthentication
-from accounts.services import issue_token
+from accounts.services import TokenLimitReached, issue_token
 from api_layer.local_files import read_tokens, write_private
 
 
@@ -58,7 +59,7 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from None
         if keep_valid:
             usernames = [name for name in usernames if not authenticates(name, stored.get(name))]
-        tokens = {name: issue_token(self.user(name, create))[0] for name in usernames}
+        tokens = {name: self.issue(name, create) for name in usernames}
         if tokens_file:
             write_private(tokens_file, json.dumps({**stored, **tokens}, indent=2) + "\n")
         if as_json:
@@ -66,6 +67,12 @@ class Command(BaseCommand):
         else:
             for name, token in tokens.items():
                 self.stdout.write(f"{name} {token}" if len(tokens) > 1 else token)
+
+    def issue(self, username, create):
+        try:
+            return issue_token(self.user(username, create))[0]
+        except TokenLimitReached as refusal:
+            raise CommandError(f"{username}: {refusal.detail}") from None
 
     def user(self, username, create):
         users = get_user_model()
