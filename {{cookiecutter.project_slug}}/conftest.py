@@ -2,12 +2,14 @@
 
 import gc
 import logging.config
+import socket
 import time
 import uuid
 
 import pytest
 from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
+from django.db import connection
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
@@ -95,6 +97,42 @@ def redis_store(settings):
     throttle_store().reset()
     yield throttle_store()
     throttle_store().reset()
+
+
+def closed_port():
+    """A loopback port where nothing listens (bound once, then released)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def redis_down(settings):
+    """The throttle store points at a port where nothing listens."""
+    settings.THROTTLE_STORAGE_URI = f"redis://127.0.0.1:{closed_port()}/0"
+
+
+@pytest.fixture
+def redis_hung(settings):
+    """The throttle store points at a server that accepts connections and never answers."""
+    with socket.create_server(("127.0.0.1", 0), backlog=64) as server:
+        settings.THROTTLE_STORAGE_URI = f"redis://127.0.0.1:{server.getsockname()[1]}/0"
+        yield
+
+
+@pytest.fixture
+def database_down(django_db_blocker, monkeypatch, tmp_path):
+    """The database connection points where no database answers: a closed port for PostgreSQL,
+    a file in a folder that does not exist for SQLite. For tests not marked django_db."""
+    where = {"NAME": str(tmp_path / "missing" / "db.sqlite3")}
+    if connection.vendor != "sqlite":
+        where = {"HOST": "127.0.0.1", "PORT": str(closed_port())}
+    with django_db_blocker.unblock():
+        connection.close()
+        for key, value in where.items():
+            monkeypatch.setitem(connection.settings_dict, key, value)
+        yield
+        connection.close()
 
 
 @pytest.fixture

@@ -211,7 +211,7 @@ SPECTACULAR_SETTINGS = {
 # --- Security / HTTPS -------------------------------------------------------------------------
 # Off for local development; set DJANGO_SECURE_SSL_REDIRECT=true in production.
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=False)
-SECURE_REDIRECT_EXEMPT = [r"^api/health/$"]  # load balancers probe over plain HTTP
+SECURE_REDIRECT_EXEMPT = [r"^api/health/((live|ready)/)?$"]  # probes speak plain HTTP
 # HSTS is sent on HTTPS responses only. Preload is an opt-in: browsers ship the list, and leaving
 # it takes months.
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=365 * 24 * 60 * 60)

@@ -28,16 +28,19 @@ def test_hsts_one_year_with_subdomains_on_https_only(api_client):
     assert "Strict-Transport-Security" not in plain
 
 
-def test_ssl_redirect_sends_plain_http_to_https_except_health(settings):
+@pytest.mark.parametrize("health", ["/api/health/", "/api/health/live/", "/api/health/ready/"])
+def test_ssl_redirect_sends_plain_http_to_https_except_health(settings, health):
+    """Load balancers and Kubernetes probes speak plain HTTP to the pod."""
     settings.SECURE_SSL_REDIRECT = True
     client = Client()
 
     items = client.get(ITEMS)
-    health = client.get("/api/health/")
+    checked = client.get(health)
 
     assert items.status_code == 301
     assert items["Location"] == f"https://testserver{ITEMS}"
-    assert health.status_code == 200
+    assert checked.status_code == 200
+    assert client.get(f"{health}more/").status_code == 301  # the exemption is these paths only
 
 
 def test_cookies_are_secure_and_http_only():
