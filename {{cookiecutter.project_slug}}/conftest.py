@@ -9,11 +9,17 @@ import uuid
 import pytest
 from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
-from django.db import connection
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
-from api_layer.testing import PASSWORD, RUN_PREFIX, TEST_REDIS_URL, redis_answers, require_redis
+from api_layer.testing import (
+    PASSWORD,
+    RUN_PREFIX,
+    TEST_REDIS_URL,
+    closed_port,
+    redis_answers,
+    require_redis,
+)
 from api_layer.throttle_store import throttle_store
 
 
@@ -99,13 +105,6 @@ def redis_store(settings):
     throttle_store().reset()
 
 
-def closed_port():
-    """A loopback port where nothing listens (bound once, then released)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def redis_down(settings):
     """The throttle store points at a port where nothing listens."""
@@ -118,21 +117,6 @@ def redis_hung(settings):
     with socket.create_server(("127.0.0.1", 0), backlog=64) as server:
         settings.THROTTLE_STORAGE_URI = f"redis://127.0.0.1:{server.getsockname()[1]}/0"
         yield
-
-
-@pytest.fixture
-def database_down(django_db_blocker, monkeypatch, tmp_path):
-    """The database connection points where no database answers: a closed port for PostgreSQL,
-    a file in a folder that does not exist for SQLite. For tests not marked django_db."""
-    where = {"NAME": str(tmp_path / "missing" / "db.sqlite3")}
-    if connection.vendor != "sqlite":
-        where = {"HOST": "127.0.0.1", "PORT": str(closed_port())}
-    with django_db_blocker.unblock():
-        connection.close()
-        for key, value in where.items():
-            monkeypatch.setitem(connection.settings_dict, key, value)
-        yield
-        connection.close()
 
 
 @pytest.fixture

@@ -129,9 +129,7 @@ class ReadyView(OpenCheck):
         database = "ok" if database_answers() else "down"
         if database == "ok" and store == "ok":
             return Response({"status": "ok", "database": database, "throttle_store": store})
-        if database != "ok" and store != "ok":
-            error = "The database and the throttle store are unavailable."
-        else:
-            error = f"The {'database' if database != 'ok' else 'throttle store'} is unavailable."
-        body = {"error": error, "database": database, "throttle_store": store}
-        return Response(body, status=503)
+        checks = {"database": database, "throttle store": store}
+        down = ", ".join(name for name, state in checks.items() if state != "ok")
+        body = {"error": f"Not ready: {down} unavailable.", "database": database}
+        return Response({**body, "throttle_store": store}, status=503)
