@@ -23,6 +23,14 @@ VARIANTS = {
     "postgresql-locmem": {"database": "postgresql"},
     "sqlite-redis": {"cache": "redis"},
 }
+EVERY_VARIANT_KINDS = [
+    "ConfigMap",
+    "Deployment",
+    "NetworkPolicy",
+    "PodDisruptionBudget",
+    "Secret",
+    "Service",
+]
 ONE_REPLICA = {"sqlite-locmem", "postgresql-locmem", "sqlite-redis"}
 # Oldest Kubernetes release still in wide use by managed clusters, and the newest schemas shipped.
 KUBERNETES_VERSIONS = ["1.30.0", kubernetes_validate.latest_version()]
@@ -93,14 +101,13 @@ def test_renders_the_resources_each_variant_needs(rendered):
     variant, _, docs = rendered
     kinds = sorted(doc["kind"] for doc in docs)
 
-    common = ["ConfigMap", "Deployment", "NetworkPolicy", "PodDisruptionBudget", "Secret", "Service"]
     extra = {
         "sqlite-locmem": ["PersistentVolumeClaim"],
         "sqlite-redis": ["PersistentVolumeClaim"],
         "postgresql-locmem": ["Job"],
         "postgresql-redis": ["HorizontalPodAutoscaler", "Job"],
     }[variant]
-    assert kinds == sorted(common + extra)
+    assert kinds == sorted(EVERY_VARIANT_KINDS + extra)
 
 
 def test_pods_run_non_root_read_only_without_capabilities(rendered):
