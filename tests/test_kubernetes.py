@@ -207,8 +207,10 @@ def test_pods_take_settings_from_the_config_map_and_the_secret_of_this_render(re
 
     for _, pod in pod_specs(docs):
         for container in pod.get("initContainers", []) + pod["containers"]:
-            sources = container["envFrom"]
-            assert {next(iter(source.values()))["name"] for source in sources} == names
+            sources = [next(iter(source.items())) for source in container["envFrom"]]
+            # The ConfigMap last: where a key is in both, its value wins over the Secret's.
+            assert [kind for kind, _ in sources] == ["secretRef", "configMapRef"]
+            assert {ref["name"] for _, ref in sources} == names
 
 
 def test_every_setting_read_is_provided_by_the_config_map_or_the_secret(rendered):
