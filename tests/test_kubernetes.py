@@ -7,7 +7,9 @@ Rendering needs `kubectl` (or `kustomize`): without it these tests skip, saying 
 under REQUIRE_SERVICES=1 (CI), where it is installed.
 """
 
+import base64
 import re
+import secrets
 import shutil
 import subprocess
 
@@ -15,6 +17,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
+from .conftest import run
 from .services import skip_or_fail
 
 VARIANTS = {
@@ -246,3 +249,16 @@ def test_no_secret_in_any_manifest(rendered):
     assert set(env_file(folder / "secret.env.example")) == secret_keys
     for ignore_file in (".gitignore", ".dockerignore"):
         assert "deploy/kubernetes/secret.env" in (project / ignore_file).read_text().splitlines()
+
+
+def test_the_pods_settings_pass_djangos_deployment_checks(rendered):
+    """The ConfigMap and the Secret as the pods get them (a real key in place of the example's)
+    make a production configuration: `check --deploy` has no warning."""
+    _, project, docs = rendered
+    secret = {
+        key: base64.b64decode(value).decode() for key, value in one(docs, "Secret")["data"].items()
+    }
+    secret["DJANGO_SECRET_KEY"] = secrets.token_urlsafe(50)
+    env = {**secret, **one(docs, "ConfigMap")["data"]}  # the ConfigMap wins, as in the pods
+
+    run(project, "manage.py", "check", "--deploy", "--fail-level", "WARNING", env=env)

@@ -34,6 +34,8 @@ from .throttle_store import throttle_store
 
 logger = logging.getLogger(__name__)
 
+# One choice set per field name across the health schemas: drf-spectacular names an enum by its
+# field, and two sets under one name are a warning (`check --deploy` fails on it).
 STORE_STATES = ["ok", "unavailable"]
 
 
@@ -93,7 +95,7 @@ class HealthView(OpenCheck):
 
 @extend_schema(
     summary="Does the process answer? (liveness: no dependency is asked)",
-    responses={200: inline_serializer("Live", {"status": serializers.ChoiceField(["ok"])})},
+    responses={200: inline_serializer("Live", {"status": serializers.CharField()})},
     tags=["health"],
 )
 class LiveView(OpenCheck):
@@ -107,16 +109,16 @@ class LiveView(OpenCheck):
         200: inline_serializer(
             "Ready",
             {
-                "status": serializers.ChoiceField(["ok"]),
-                "database": serializers.ChoiceField(["ok"]),
-                "throttle_store": serializers.ChoiceField(["ok"]),
+                "status": serializers.CharField(),
+                "database": serializers.CharField(),
+                "throttle_store": serializers.ChoiceField(STORE_STATES),
             },
         ),
         503: inline_serializer(
             "NotReady",
             {
                 "error": serializers.CharField(),
-                "database": serializers.ChoiceField(["ok", "down"]),
+                "database": serializers.CharField(),
                 "throttle_store": serializers.ChoiceField(STORE_STATES),
             },
         ),
