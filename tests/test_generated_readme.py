@@ -19,6 +19,11 @@ RUN_ELSEWHERE = {
     "docker compose up --build   # then http://127.0.0.1:8000/api/health/": (
         "test_containers.py (no Docker engine here: the files are checked)"
     ),
+    "cp deploy/kubernetes/secret.env.example deploy/kubernetes/secret.env   # then fill it in\n"
+    "kubectl kustomize deploy/kubernetes   # what will be applied\n"
+    "kubectl apply -k deploy/kubernetes": (
+        "test_kubernetes.py (the same copy and render, validated; no cluster here)"
+    ),
 }
 DEPLOY_CHECK = (
     "DJANGO_DEBUG=false DJANGO_SECURE_SSL_REDIRECT=true "

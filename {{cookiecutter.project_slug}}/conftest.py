@@ -4,6 +4,7 @@ import gc
 import logging.config
 import os
 import shutil
+import socket
 import tempfile
 import time
 import uuid
@@ -18,7 +19,14 @@ from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from api_layer.log_format import logging_config
-from api_layer.testing import PASSWORD, RUN_PREFIX, TEST_REDIS_URL, redis_answers, require_redis
+from api_layer.testing import (
+    PASSWORD,
+    RUN_PREFIX,
+    TEST_REDIS_URL,
+    closed_port,
+    redis_answers,
+    require_redis,
+)
 from api_layer.throttle_store import throttle_store
 
 # Property-based tests (schemathesis's and ours) send a few cases per operation in the everyday
@@ -139,6 +147,20 @@ def redis_store(settings):
     throttle_store().reset()
     yield throttle_store()
     throttle_store().reset()
+
+
+@pytest.fixture
+def redis_down(settings):
+    """The throttle store points at a port where nothing listens."""
+    settings.THROTTLE_STORAGE_URI = f"redis://127.0.0.1:{closed_port()}/0"
+
+
+@pytest.fixture
+def redis_hung(settings):
+    """The throttle store points at a server that accepts connections and never answers."""
+    with socket.create_server(("127.0.0.1", 0), backlog=64) as server:
+        settings.THROTTLE_STORAGE_URI = f"redis://127.0.0.1:{server.getsockname()[1]}/0"
+        yield
 
 
 @pytest.fixture

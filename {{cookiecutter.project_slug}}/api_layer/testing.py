@@ -7,9 +7,11 @@ import contextlib
 import importlib.util
 import json
 import os
+import queue
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from functools import cache
@@ -26,6 +28,7 @@ PROJECT = Path(__file__).resolve().parents[1]
 # Throttle keys of this test run, in a Redis that other runs or a dev server may share.
 RUN_PREFIX = f"test-{uuid.uuid4().hex}"
 TEST_REDIS_URL = settings.REDIS_URL or "redis://127.0.0.1:6379/0"
+PROJECT = Path(__file__).resolve().parent.parent
 
 
 @cache
@@ -34,6 +37,13 @@ def redis_answers(url):
         return redis.Redis.from_url(url, socket_connect_timeout=0.5).ping()
     except redis.RedisError:
         return False
+
+
+def closed_port():
+    """A loopback port where nothing listens (bound once, then released)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def skip_or_fail(reason):
@@ -130,3 +140,53 @@ def content_security_policy(response):
     """A response's Content-Security-Policy as {directive: [source, ...]}."""
     directives = (part.split() for part in response["Content-Security-Policy"].split(";"))
     return {words[0]: words[1:] for words in directives if words}
+
+
+class Served:
+    """A gunicorn server started by `serve`: its base URL, process and the lines it logged."""
+
+    def __init__(self, url, process):
+        self.url, self.process = url, process
+        self.lines = queue.Queue()
+        threading.Thread(target=self.read_log, daemon=True).start()
+
+    def read_log(self):
+        for line in self.process.stderr:
+            self.lines.put(line)
+        self.lines.put(None)  # the process closed its log: it has exited
+
+    def wait_for_log(self, text, timeout=30):
+        """Block until gunicorn logs a line containing `text` (at most `timeout` seconds)."""
+        seen = []
+        while True:
+            line = self.lines.get(timeout=timeout)
+            if line is None:
+                raise AssertionError(f"gunicorn exited before logging {text!r}: {seen}")
+            seen.append(line)
+            if text in line:
+                return line
+
+
+@contextlib.contextmanager
+def serve(**env):
+    """Serve the project under gunicorn, as the README runs it (`gunicorn config.wsgi`, its
+    gunicorn.conf.py), on a free loopback port, with `env` over the environment; yield a Served.
+
+    The test binds the listening socket and hands it over (`fd://`): requests wait in its
+    backlog until a worker is up, so nothing polls or sleeps for the server to start.
+    """
+    listener = socket.create_server(("127.0.0.1", 0), backlog=128)
+    env = {**os.environ, "LOG_DESTINATION": "console", **env}
+    env["GUNICORN_BIND"] = f"fd://{listener.fileno()}"
+    process = subprocess.Popen(  # noqa: S603 - fixed arguments
+        [sys.executable, "-m", "gunicorn", "config.wsgi"],
+        cwd=PROJECT, env=env, pass_fds=[listener.fileno()],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        yield Served(f"http://127.0.0.1:{listener.getsockname()[1]}", process)
+    finally:
+        if process.poll() is None:
+            process.terminate()
+        process.wait(timeout=60)
+        listener.close()

@@ -2,7 +2,6 @@
 
 import logging
 import multiprocessing
-import socket
 import sys
 import threading
 import time
@@ -334,10 +333,11 @@ def test_rates_in_every_contract_form_are_enforced(rates, alice_client, rate, qu
     assert alice_client.get(ITEMS)["RateLimit-Policy"] == f'"user";q={quota};w={window}'
 
 
-def test_health_is_never_throttled_nor_counted(rates, api_client):
+@pytest.mark.parametrize("health", [HEALTH, f"{HEALTH}live/", f"{HEALTH}ready/"])
+def test_health_is_never_throttled_nor_counted(rates, api_client, health):
     rates(anon="1/minute")
 
-    responses = [api_client.get(HEALTH) for _ in range(20)]
+    responses = [api_client.get(health) for _ in range(20)]
 
     assert {r.status_code for r in responses} == {200}
     assert not any(r.has_header("RateLimit") for r in responses)
@@ -345,23 +345,6 @@ def test_health_is_never_throttled_nor_counted(rates, api_client):
 
 
 # --- The store ---------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def redis_hung(settings):
-    """The throttle store points at a server that accepts connections and never answers."""
-    with socket.create_server(("127.0.0.1", 0), backlog=64) as server:
-        settings.THROTTLE_STORAGE_URI = f"redis://127.0.0.1:{server.getsockname()[1]}/0"
-        yield
-
-
-@pytest.fixture
-def redis_down(settings):
-    """The throttle store points at a port where nothing listens."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    settings.THROTTLE_STORAGE_URI = f"redis://127.0.0.1:{port}/0"
 
 
 def admitted_by_threads(store, rate, threads=8, per_thread=40):

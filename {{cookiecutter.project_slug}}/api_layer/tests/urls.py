@@ -4,7 +4,8 @@
   be deleted): 120 items every caller with a token may list (paginated by the default
   pagination) or read one by one; creating an item validates the body and answers it back.
   Nothing is stored: an app cannot add models without migrations.
-- `/api/test/...`: views that fail the way real bugs do, for the error-envelope tests. They are
+- `/api/test/...`: views that fail the way real bugs do, for the error-envelope tests, and one
+  that holds its request until the test lets it go (`HELD`, for the shutdown test). They are
   left out of the schema, which documents only what a client may call.
 - `ADMIN`: the admin at a fixed path, whatever `DJANGO_ADMIN_URL` says (empty in CI: no admin);
   `accounts/tests/test_admin.py` tests that setting on the project's own URLconf.
@@ -12,10 +13,13 @@
 Use it with `pytestmark = pytest.mark.urls("api_layer.tests.urls")`.
 """
 
+import os
+import socket
+
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.urls import include, path
 from django.views.decorators.http import require_POST
 from drf_spectacular.utils import extend_schema
@@ -33,6 +37,7 @@ from config.urls import handler400, handler403, handler404, handler500  # noqa: 
 
 ITEMS = "/api/test/items/"
 ADMIN = "/admin/"
+HELD = "/api/test/held/"
 ITEM_COUNT = 120
 
 # What a careless exception message carries: SQL and a file path. Never executed.
@@ -116,9 +121,20 @@ def forbidden_django_view(request):
     raise PermissionDenied(LEAKY_MESSAGE)
 
 
+def held_view(request):
+    """Connects to the test at port HELD_REQUEST_PORT, says it is in flight, and answers once
+    the test sends a byte back: a request the test knows to be in progress."""
+    port = int(os.environ["HELD_REQUEST_PORT"])
+    with socket.create_connection(("127.0.0.1", port), timeout=60) as test:
+        test.sendall(b"in flight")
+        test.recv(1)
+    return JsonResponse({"held": "released"})
+
+
 urlpatterns = [
     path(ADMIN.lstrip("/"), admin.site.urls),
     path("api/", include(router.urls)),
+    path("api/test/held/", held_view),
     path("api/test/crash/", crashing_django_view),
     path("api/test/crash-sql/", crashing_api_view),
     path("api/test/crash-authentication/", crashing_authentication_view),
