@@ -26,7 +26,7 @@ DEPENDENCY_NAMES = {
     "django", "djangorestframework", "django_rest_knox", "django_environ", "django_cors_headers",
     "redis", "gunicorn", "whitenoise", "psycopg", "drf_spectacular", "drf_spectacular_sidecar",
     "django_filter", "pytest", "pytest_django", "pytest_xdist", "ruff", "schemathesis",
-    "playwright",
+    "playwright", "prometheus_client", "sentry_sdk",
 }  # fmt: skip
 
 # The generated project's grammar of a rate (api_layer/rates.py), which this hook cannot import:

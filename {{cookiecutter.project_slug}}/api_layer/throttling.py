@@ -15,6 +15,7 @@ Threats: guessing passwords or tokens at speed; one client starving the others. 
   budget: `RateLimit-Policy: "user";q=100;w=60` and `RateLimit: "user";r=99;t=60`, where `t` is
   the seconds until the oldest counted request leaves the window. A 429 carries `Retry-After`
   equal to `t` of the spent budget, so clients that honour either header retry in time.
+- Every decision is counted for Prometheus (metrics.py), by scope, policy and outcome.
 - Per-username counting lets anyone slow down one account's logins (5/minute by default); it is
   the price of stopping a password guesser who rotates IP addresses.
 """
@@ -28,6 +29,7 @@ from rest_framework.exceptions import AuthenticationFailed, NotAuthenticated, Th
 from rest_framework.throttling import BaseThrottle
 
 from .client_ip import client_ip
+from .metrics import count_throttle_decision
 from .rates import parse_rate, scope_rate
 from .throttle_store import throttle_store
 
@@ -64,6 +66,7 @@ class RateThrottle(BaseThrottle):
         rate, seconds = parse_rate(scope_rate(self.scope))
         policy = self.policy or self.scope
         admitted, remaining, reset_at = throttle_store().hit(policy, key, rate, seconds)
+        count_throttle_decision(self.scope, policy, admitted)
         # Whole seconds, rounded up (a float sum such as 60.000000001 is still 60).
         self.reset_in = max(1, math.ceil(round(reset_at - time.time(), 3)))
         budget = Budget(policy, rate, seconds, remaining, self.reset_in)

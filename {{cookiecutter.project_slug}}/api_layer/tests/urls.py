@@ -10,6 +10,8 @@
 Use it with `pytestmark = pytest.mark.urls("api_layer.tests.urls")`.
 """
 
+import logging
+
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import Http404, HttpResponse
@@ -69,6 +71,12 @@ router = SimpleRouter(use_regex_path=False)
 router.register("test/items", TestItemViewSet, basename="test-item")
 
 
+def logging_django_view(request):
+    """Logs a line of its own while it works, as a view deep in an app would."""
+    logging.getLogger("api_layer.tests").info("working on it")
+    return HttpResponse("done")
+
+
 def crashing_django_view(request):
     raise RuntimeError(LEAKY_MESSAGE)
 
@@ -100,6 +108,7 @@ def forbidden_django_view(request):
 urlpatterns = [
     path("api/", include(router.urls)),
     path("api/test/crash/", crashing_django_view),
+    path("api/test/logs/", logging_django_view),
     path("api/test/crash-sql/", crashing_api_view),
     path("api/test/forbidden/", forbidden_django_view),
     path("api/test/throttled/", throttled_api_view),
