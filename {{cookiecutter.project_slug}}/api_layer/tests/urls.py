@@ -19,7 +19,7 @@ from django.urls import include, path
 from django.views.decorators.http import require_POST
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
-from rest_framework.decorators import api_view, permission_classes
+from rest_framework.decorators import api_view, authentication_classes, permission_classes
 from rest_framework.exceptions import Throttled
 from rest_framework.permissions import AllowAny
 from rest_framework.routers import SimpleRouter
@@ -90,6 +90,15 @@ def crashing_api_view(request):
 
 
 @extend_schema(exclude=True)
+@api_view(["POST"])
+@authentication_classes([])
+@permission_classes([AllowAny])
+def crashing_post_view(request):
+    """Reads the body (a password in it), then fails: what an error reporter must not send."""
+    raise RuntimeError(f"failed on a body of {len(request.data)} fields")
+
+
+@extend_schema(exclude=True)
 @api_view(["GET"])
 @permission_classes([AllowAny])
 def throttled_api_view(request):
@@ -110,6 +119,7 @@ urlpatterns = [
     path("api/test/crash/", crashing_django_view),
     path("api/test/logs/", logging_django_view),
     path("api/test/crash-sql/", crashing_api_view),
+    path("api/test/crash-post/", crashing_post_view),
     path("api/test/forbidden/", forbidden_django_view),
     path("api/test/throttled/", throttled_api_view),
     path("api/test/post-only/", post_only_django_view),
