@@ -2,7 +2,8 @@
 
 These read this process's registry (prometheus-client's `REGISTRY.get_sample_value`); that
 gunicorn serves them on a port of their own, added up over its workers, and never on the API's
-port, is tested by the template (tests/test_metrics_port.py), which runs gunicorn.
+port, is tested by the template (tests/test_serving.py, tests/test_many_instances.py), which runs
+gunicorn.
 """
 
 import socket
