@@ -55,6 +55,7 @@ class Attempt:
     outcome: str = "pending"  # refused, closed before answering, answered, broken
     path: str = ""
     status: int = 0
+    echoed_id: str = ""  # the X-Request-ID the instance answered with
     body: bytes = b""
     answered_at: float = 0.0
 
@@ -69,7 +70,6 @@ class RoundRobinProxy(ThreadingHTTPServer):
         self.numbers = itertools.count()
         self.changed = threading.Condition()
         self.attempts = []
-        self.in_flight = collections.Counter()
         self.answered = 0
 
     def forward(self, method, path, headers):
@@ -92,8 +92,6 @@ class RoundRobinProxy(ThreadingHTTPServer):
         except ConnectionRefusedError:
             attempt.outcome = "refused"
             return self.record(attempt)
-        with self.changed:
-            self.in_flight[instance] += 1
         try:
             connection.request(method, path, headers={**headers, "X-Request-ID": request_id})
             response = connection.getresponse()
@@ -103,13 +101,12 @@ class RoundRobinProxy(ThreadingHTTPServer):
             try:
                 attempt.body = response.read()
                 attempt.status, attempt.outcome = response.status, "answered"
+                attempt.echoed_id = response.getheader("X-Request-ID")
             except (OSError, http.client.HTTPException):
                 attempt.outcome = "broken"
         finally:
             connection.close()
             attempt.answered_at = time.monotonic()
-            with self.changed:
-                self.in_flight[instance] -= 1
         return self.record(attempt)
 
     def record(self, attempt):
@@ -260,7 +257,11 @@ def admitted_figures(proxy, started, token):
         statuses = list(
             pool.map(
                 lambda job: get(
-                    proxy, "/api/tasks/", job[1], token=job[2], spoofed=str(uuid.uuid4().int % 250)
+                    proxy,
+                    "/api/tasks/",
+                    job[1],
+                    token=job[2],
+                    spoofed=f"10.0.0.{uuid.uuid4().int % 250}",
                 ),
                 jobs,
             )
@@ -273,9 +274,11 @@ def admitted_figures(proxy, started, token):
     assert {ip: by_budget[ip] for ip in clients} == {ip: {401: RATE, 429: 30} for ip in clients}
     assert by_budget["user crowd"] == {200: RATE, 429: 30}
 
-    served = collections.Counter(a.instance for a in proxy.attempts if a.outcome == "answered")
+    answered = [a for a in proxy.attempts if a.outcome == "answered"]
+    served = collections.Counter(a.instance for a in answered)
     print("requests answered per instance:", dict(served))
     assert all(served[number] >= 40 for number in range(INSTANCES))  # round robin: 53 each
+    assert all(a.echoed_id == a.request_id for a in answered)  # its trusted proxy's ids, kept
 
     def total(scope, decision):
         labels = {"scope": scope, "decision": decision}

@@ -25,8 +25,8 @@ next minor release may silently undo. This module uses documented APIs only.
 Redis unavailable: the API keeps serving, and counts in this process's memory meanwhile (each
 worker then enforces the rate on its own: degraded, never unthrottled). It logs one error, tries
 Redis again after `RETRY_SECONDS`, `/api/health/` reports the store as unavailable and the gauge
-`api_throttle_store_fallback` (metrics.py) is 1 until Redis answers again. Refusing
-every request instead would turn an outage of the throttle's store into an outage of the API.
+`api_throttle_store_fallback` (metrics.py) is 1 until Redis answers again. Refusing every request
+instead would turn an outage of the throttle's store into an outage of the API.
 Health never waits on Redis longer than `HEALTH_WAIT_SECONDS`: it reports where budgets are being
 counted, as the last request or ping left it (unavailable from a failure until the next try); with
 no news of Redis for `RETRY_SECONDS`, a ping goes out on a thread of its own.
