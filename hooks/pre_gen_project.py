@@ -26,7 +26,8 @@ DEPENDENCY_NAMES = {
     "django", "djangorestframework", "django_rest_knox", "django_environ", "django_cors_headers",
     "redis", "gunicorn", "whitenoise", "psycopg", "drf_spectacular", "drf_spectacular_sidecar",
     "django_filter", "django_csp", "django_permissions_policy", "pytest", "pytest_django",
-    "pytest_xdist", "ruff", "schemathesis", "hypothesis", "playwright",
+    "pytest_xdist", "ruff", "schemathesis", "hypothesis", "playwright", "prometheus_client",
+    "sentry_sdk",
 }  # fmt: skip
 
 # The generated project's grammar of a rate (api_layer/rates.py), which this hook cannot import:

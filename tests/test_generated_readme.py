@@ -16,6 +16,9 @@ RUN_ELSEWHERE = {
     "python3 scripts/bootstrap.py --setup venv --users demo --run-tests": "test_post_gen.py",
     "python -m pytest": "test_bake.py::test_generated_suite_passes",
     "python manage.py collectstatic --noinput\ngunicorn config.wsgi": "test_serving.py",
+    "METRICS_PORT=9100 gunicorn config.wsgi": (
+        "test_serving.py::test_metrics_port_serves_every_workers_counts_and_the_api_port_none"
+    ),
     "docker compose up --build   # then http://127.0.0.1:8000/api/health/": (
         "test_containers.py (no Docker engine here: the files are checked)"
     ),

@@ -10,6 +10,7 @@ import urllib.request
 import uuid
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from .conftest import free_port, project_env, run
 from .services import postgres, scratch_databases, unique_name
@@ -148,3 +149,66 @@ def test_gunicorn_refuses_several_workers_that_would_count_apart(bake):
     assert result.returncode == 1
     assert "api_layer.E001" in result.stderr
     assert "WEB_CONCURRENCY=2 with throttle budgets counted in process memory" in result.stderr
+
+
+def scrape(metrics_port):
+    """The samples on a metrics port, as {(name, sorted labels): value}."""
+    url = f"http://127.0.0.1:{metrics_port}/metrics"
+    text = get(url)[2].decode()
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+
+
+def test_metrics_port_serves_every_workers_counts_and_the_api_port_none(bake):
+    """As the README says: `METRICS_PORT=9100 gunicorn config.wsgi` (a free port here), with
+    gunicorn.conf.py's two workers over Redis: the master's port adds up both workers' counts."""
+    require_redis()
+    project = bake(cache="redis")
+    metrics_port = free_port()
+    env = {
+        "METRICS_PORT": str(metrics_port),
+        "THROTTLE_ANON_RATE": "2/minute",
+        "THROTTLE_KEY_PREFIX": f"metrics-{uuid.uuid4().hex}",
+    }
+
+    with gunicorn(project, as_shipped=True, **env) as base:
+        health = statuses_of_concurrent_requests(f"{base}/api/health/", 8)
+        anon = statuses_of_concurrent_requests(f"{base}/api/auth/me/", 5)
+        with pytest.raises(urllib.error.HTTPError) as on_the_api_port:
+            get(f"{base}/metrics")
+        samples = scrape(metrics_port)
+
+    route = (("method", "GET"), ("route", "api/health/"), ("status", "200"))
+    decision = (("decision", "refused"), ("policy", "anon"), ("scope", "anon"))
+    assert health == [200] * 8 and sorted(anon) == [401] * 2 + [429] * 3
+    assert samples[("api_requests_total", route)] == 8
+    assert samples[("api_throttle_decisions_total", decision)] == 3
+    assert samples[("api_throttle_store_fallback", ())] == 0
+    assert on_the_api_port.value.code == 404
+
+
+def test_a_metrics_port_in_use_stops_gunicorn_before_it_serves(bake):
+    project = bake()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "gunicorn", "config.wsgi"],
+            cwd=project,
+            env={
+                **project_env(),
+                "METRICS_PORT": str(port),
+                "GUNICORN_BIND": f"127.0.0.1:{free_port()}",
+            },
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+    assert result.returncode == 1
+    assert f"METRICS_PORT 127.0.0.1:{port}" in result.stderr

@@ -8,9 +8,16 @@ budgets are counted in process memory, exact only within one process, so one pro
 threads; with `REDIS_URL`, every process shares the budgets, so 2 processes of one thread.
 Several processes without Redis are refused before gunicorn starts (Django's system check
 api_layer.E001, run by `on_starting` below with the worker count gunicorn will really run).
+
+With `METRICS_PORT` set, the master serves Prometheus metrics (api_layer/metrics.py) on that port
+of `METRICS_ADDRESS` (loopback unless set), never on the API's: prometheus-client's multiprocess
+mode, each worker writing its counts to files in `PROMETHEUS_MULTIPROC_DIR` (a fresh temporary
+folder unless set; emptied at start either way) and the master adding them up on each scrape.
 """
 
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import environ
@@ -38,6 +45,11 @@ accesslog = None
 # would fight over it, and nothing here uses it.
 control_socket_disable = True
 
+# Prometheus metrics on a port of their own; unset, none are served.
+metrics_port = env.int("METRICS_PORT", default=None)
+metrics_address = env.str("METRICS_ADDRESS", default="127.0.0.1")
+temporary_folders = []  # made by prepare_metrics_folder, removed on exit
+
 
 def on_starting(server):
     """Run Django's system checks with the worker count of this server (flags included), and
@@ -48,8 +60,50 @@ def on_starting(server):
 
     os.environ["WEB_CONCURRENCY"] = str(server.cfg.workers)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    if metrics_port:
+        prepare_metrics_folder()  # before anything imports prometheus_client
     django.setup()
     try:
         call_command("check")
     except SystemCheckError as error:
         raise RuntimeError(error) from None
+    if metrics_port:
+        serve_metrics()
+
+
+def prepare_metrics_folder():
+    """Every worker writes its counts into this folder: a fresh one, or the given one emptied
+    (counts of an earlier run would be added to this one's)."""
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if folder:
+        for stale in Path(folder).glob("*.db"):
+            stale.unlink()
+    else:
+        folder = os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="metrics-")
+        temporary_folders.append(folder)
+
+
+def serve_metrics():
+    """Serve the sum of every worker's counts on the metrics port, from a thread of the master
+    (it never serves a request itself). A port in use stops gunicorn before it starts."""
+    from prometheus_client import CollectorRegistry, multiprocess, start_http_server
+
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry)
+    try:
+        start_http_server(metrics_port, addr=metrics_address, registry=registry)
+    except OSError as error:
+        raise RuntimeError(f"METRICS_PORT {metrics_address}:{metrics_port}: {error}") from None
+
+
+def child_exit(server, worker):
+    """A worker that ended (recycled, killed) no longer counts in the gauges."""
+    if metrics_port:
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    for folder in temporary_folders:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -6,6 +6,7 @@ Decision: every record is one physical line. The text format escapes control cha
 line separators (`\\n` stays visible as `\\n`); `LOG_FORMAT=json` writes one JSON object per
 line. Suspicious requests Django reports on `django.security.*` are logged as one line without
 the traceback. Nothing here logs headers or bodies: tokens and passwords never reach a record.
+Every record carries the id of the request it was made for (request_id.py), `-` outside one.
 """
 
 import json
@@ -15,6 +16,8 @@ from logging import Filter, Formatter
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
+
+from .request_id import NO_REQUEST, RequestIdFilter
 
 # C0 and C1 control characters (newline, carriage return, escape...) and Unicode line separators.
 UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
@@ -36,7 +39,10 @@ def escape(text):
 
 class TextFormatter(Formatter):
     def __init__(self):
-        super().__init__("%(asctime)s %(levelname)s %(name)s %(message)s")
+        super().__init__(
+            "%(asctime)s [%(request_id)s] %(levelname)s %(name)s %(message)s",
+            defaults={"request_id": NO_REQUEST},  # a handler without the filter
+        )
 
     def format(self, record):
         return escape(super().format(record))
@@ -48,6 +54,7 @@ class JsonFormatter(Formatter):
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
             "level": record.levelname,
             "logger": record.name,
+            "request_id": getattr(record, "request_id", NO_REQUEST),
             "message": record.getMessage(),
             **getattr(record, "fields", {}),
         }
@@ -73,7 +80,7 @@ def logging_config(destination, log_file, log_format, max_bytes=MAX_BYTES):
     formatter = {"()": JsonFormatter if log_format == "json" else TextFormatter}
     handlers = {}
     if "console" in destination.split("+"):
-        handlers["console"] = {"class": "logging.StreamHandler", "formatter": "line"}
+        handlers["console"] = {"class": "logging.StreamHandler"}
     if "file" in destination.split("+"):
         Path(log_file).parent.mkdir(parents=True, exist_ok=True)
         handlers["file"] = {
@@ -83,13 +90,17 @@ def logging_config(destination, log_file, log_format, max_bytes=MAX_BYTES):
             "backupCount": BACKUP_COUNT,
             "encoding": "utf-8",
             "delay": True,  # opened at the first record: a command that logs nothing leaves none
-            "formatter": "line",
         }
+    for handler in handlers.values():
+        handler.update(formatter="line", filters=["request_id"])
     return {
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"line": formatter},
-        "filters": {"without_traceback": {"()": WithoutTraceback}},
+        "filters": {
+            "request_id": {"()": RequestIdFilter},
+            "without_traceback": {"()": WithoutTraceback},
+        },
         "handlers": handlers,
         "root": {"handlers": list(handlers), "level": "INFO"},
         "loggers": {

@@ -24,8 +24,9 @@ next minor release may silently undo. This module uses documented APIs only.
 
 Redis unavailable: the API keeps serving, and counts in this process's memory meanwhile (each
 worker then enforces the rate on its own: degraded, never unthrottled). It logs one error, tries
-Redis again after `RETRY_SECONDS`, and `/api/health/` reports the store as unavailable. Refusing
-every request instead would turn an outage of the throttle's store into an outage of the API.
+Redis again after `RETRY_SECONDS`, `/api/health/` reports the store as unavailable and the gauge
+`api_throttle_store_fallback` (metrics.py) is 1 until Redis answers again. Refusing every request
+instead would turn an outage of the throttle's store into an outage of the API.
 Health never waits on Redis longer than `HEALTH_WAIT_SECONDS`: it reports where budgets are being
 counted, as the last request or ping left it (unavailable from a failure until the next try); with
 no news of Redis for `RETRY_SECONDS`, a ping goes out on a thread of its own.
@@ -43,6 +44,8 @@ import redis
 from django.conf import settings
 from redis.backoff import NoBackoff
 from redis.retry import Retry
+
+from .metrics import set_throttle_store_fallback
 
 logger = logging.getLogger(__name__)
 
@@ -151,6 +154,7 @@ class ThrottleStore:
         self.retry_at = 0.0  # time.monotonic() before which Redis is not tried again
         self.answered_at = float("-inf")  # time.monotonic() when Redis last answered
         self.ping = None  # the pending ping of `available`, a Future of True or False
+        self.fallen_back = False  # counting in self.local because Redis failed
 
     def hit(self, policy, key, rate, seconds):
         """Count one request against budget (policy, key) of `rate` per `seconds`.
@@ -163,14 +167,22 @@ class ThrottleStore:
             except redis.RedisError as error:
                 self.shared_failed(error)
             else:
-                self.answered_at = time.monotonic()
+                self.shared_answered()
                 return reply
         return self.local.hit((policy, key), rate, seconds)
+
+    def shared_answered(self):
+        self.answered_at = time.monotonic()
+        if self.fallen_back:
+            self.fallen_back = False
+            set_throttle_store_fallback(False)
 
     def shared_failed(self, error):
         with self.lock:
             if time.monotonic() >= self.retry_at:  # once per interval, not once per request
                 self.retry_at = time.monotonic() + RETRY_SECONDS
+                self.fallen_back = True
+                set_throttle_store_fallback(True)
                 logger.error(
                     "throttle store unavailable (%s): counting in process memory, next try in %ss",
                     error,
@@ -202,7 +214,7 @@ class ThrottleStore:
             self.shared_failed(error)
             future.set_result(False)
         else:
-            self.answered_at = time.monotonic()
+            self.shared_answered()
             future.set_result(True)
 
     def reset(self):

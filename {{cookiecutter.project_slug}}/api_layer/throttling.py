@@ -22,6 +22,7 @@ Threats: guessing passwords or tokens at speed; one client starving the others. 
   budget: `RateLimit-Policy: "user";q=100;w=60` and `RateLimit: "user";r=99;t=60`, where `t` is
   the seconds until the oldest counted request leaves the window. A 429 carries `Retry-After`
   equal to `t` of the spent budget, so clients that honour either header retry in time.
+- Every decision is counted for Prometheus (metrics.py), by scope, policy and outcome.
 - Per-username counting lets anyone slow down one account's logins (5/minute by default); it is
   the price of stopping a password guesser who rotates IP addresses.
 """
@@ -35,6 +36,7 @@ from rest_framework.exceptions import APIException, Throttled
 from rest_framework.throttling import BaseThrottle
 
 from .client_ip import client_ip
+from .metrics import count_throttle_decision
 from .rates import parse_rate, scope_rate
 from .throttle_store import throttle_store
 from .usernames import normalize_username
@@ -72,6 +74,7 @@ class RateThrottle(BaseThrottle):
         rate, seconds = parse_rate(scope_rate(self.scope))
         policy = self.policy or self.scope
         admitted, remaining, reset_at = throttle_store().hit(policy, key, rate, seconds)
+        count_throttle_decision(self.scope, policy, admitted)
         self.reset_in = seconds_until(reset_at)
         budget = Budget(policy, rate, seconds, remaining, self.reset_in)
         counted_budgets(request).append(budget)

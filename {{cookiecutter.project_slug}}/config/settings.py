@@ -48,7 +48,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "api_layer.request_log.RequestLogMiddleware",  # outermost: sees every final status
+    # Outermost: the request's id is on every log line below and on every response.
+    "api_layer.request_id.RequestIdMiddleware",
+    "api_layer.metrics.MetricsMiddleware",  # counted by route, method and status; timed
+    "api_layer.request_log.RequestLogMiddleware",  # sees every final status
     "api_layer.errors.ErrorEnvelopeMiddleware",  # no HTML error page, whatever made it
     # Headers every response gets, those answered by the middleware below them included.
     "api_layer.no_store.NoStoreMiddleware",
@@ -288,10 +291,20 @@ CORS_ALLOW_CREDENTIALS = False
 CORS_URLS_REGEX = r"^/api/.*$"
 # corsheaders' default request headers include `authorization` and `content-type`.
 CORS_ALLOW_HEADERS = [*default_headers, "if-match", "if-none-match"]  # conditional requests
-CORS_EXPOSE_HEADERS = ["Retry-After", "RateLimit", "RateLimit-Policy", "ETag"]
+CORS_EXPOSE_HEADERS = ["Retry-After", "RateLimit", "RateLimit-Policy", "ETag", "X-Request-ID"]
 
 # --- Logging (log_format.py, request_log.py) --------------------------------------------------
 LOG_DESTINATION = env.str("LOG_DESTINATION", default="console+file")  # console, file, console+file
 LOG_FILE = BASE_DIR / env.str("LOG_FILE", default="logs/api.log")  # rotates at 10 MB, 5 kept
 LOG_FORMAT = env.str("LOG_FORMAT", default="text")  # text or json: one record per line either way
 LOGGING = logging_config(LOG_DESTINATION, LOG_FILE, LOG_FORMAT)
+
+# --- Observability (request_id.py, metrics.py, error_reporting.py) -----------------------------
+# Request ids: a trusted proxy's X-Request-ID (TRUSTED_PROXY_COUNT > 0), else a fresh one; on every
+# response and log line. Prometheus metrics are served by gunicorn.conf.py on METRICS_PORT.
+# Unhandled errors go to Sentry only when SENTRY_DSN is set; never a token, body or password.
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from api_layer.error_reporting import start_error_reporting  # sentry-sdk: 80 ms to import
+
+    start_error_reporting(SENTRY_DSN)

@@ -63,11 +63,17 @@ def test_preflight_from_another_origin_is_not_allowed(api_client):
     assert "Access-Control-Allow-Origin" not in response
 
 
-def test_rate_limit_headers_and_etags_are_exposed_to_browsers(alice_client):
+def test_rate_limit_headers_etags_and_request_ids_are_exposed_to_browsers(alice_client):
     response = alice_client.get(ITEMS, HTTP_ORIGIN=ALLOWED)
 
     exposed = response["Access-Control-Expose-Headers"].split(", ")
-    assert sorted(exposed) == ["ETag", "RateLimit", "RateLimit-Policy", "Retry-After"]
+    assert sorted(exposed) == [
+        "ETag",
+        "RateLimit",
+        "RateLimit-Policy",
+        "Retry-After",
+        "X-Request-ID",
+    ]
 
 
 def test_error_responses_carry_cors_headers_so_browsers_can_read_them(api_client):

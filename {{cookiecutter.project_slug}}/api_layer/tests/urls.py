@@ -13,6 +13,7 @@
 Use it with `pytestmark = pytest.mark.urls("api_layer.tests.urls")`.
 """
 
+import logging
 import os
 import socket
 
@@ -79,6 +80,12 @@ router = SimpleRouter(use_regex_path=False)
 router.register("test/items", TestItemViewSet, basename="test-item")
 
 
+def logging_django_view(request):
+    """Logs a line of its own while it works, as a view deep in an app would."""
+    logging.getLogger("api_layer.tests").info("working on it")
+    return HttpResponse("done")
+
+
 def crashing_django_view(request):
     raise RuntimeError(LEAKY_MESSAGE)
 
@@ -89,6 +96,15 @@ def crashing_django_view(request):
 def crashing_api_view(request):
     with connection.cursor() as cursor:
         cursor.execute("SELECT no_such_column FROM no_such_table_for_sure")
+
+
+@extend_schema(exclude=True)
+@api_view(["POST"])
+@authentication_classes([])
+@permission_classes([AllowAny])
+def crashing_post_view(request):
+    """Reads the body (a password in it), then fails: what an error reporter must not send."""
+    raise RuntimeError(f"failed on a body of {len(request.data)} fields")
 
 
 @extend_schema(exclude=True)
@@ -136,8 +152,10 @@ urlpatterns = [
     path("api/", include(router.urls)),
     path("api/test/held/", held_view),
     path("api/test/crash/", crashing_django_view),
+    path("api/test/logs/", logging_django_view),
     path("api/test/crash-sql/", crashing_api_view),
     path("api/test/crash-authentication/", crashing_authentication_view),
+    path("api/test/crash-post/", crashing_post_view),
     path("api/test/forbidden/", forbidden_django_view),
     path("api/test/throttled/", throttled_api_view),
     path("api/test/post-only/", post_only_django_view),

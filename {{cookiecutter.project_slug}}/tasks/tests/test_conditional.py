@@ -45,6 +45,15 @@ def test_if_none_match_with_the_current_tag_is_304_without_a_body(alice_client, 
     assert weakly.status_code == 304
 
 
+def test_a_304_carries_a_request_id(alice_client, task):
+    etag = alice_client.get(LIST)["ETag"]
+
+    again = alice_client.get(LIST, HTTP_IF_NONE_MATCH=etag)
+
+    assert again.status_code == 304
+    assert len(again["X-Request-ID"]) == 32
+
+
 @pytest.mark.parametrize("path", ["list", "detail"])
 def test_a_change_changes_the_tag_so_the_old_one_gets_the_new_body(alice_client, task, path):
     url = LIST if path == "list" else detail(task.id)
