@@ -103,11 +103,12 @@ def test_login_decisions_are_counted_per_policy(rates, api_client):
 
 @pytest.fixture
 def unreachable_redis(settings):
-    """Budgets in a Redis nobody listens at; the gauge is put back to 0 afterwards."""
+    """Budgets in a Redis nobody listens at; the gauge starts at 0 and is put back to 0 after."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     settings.THROTTLE_STORAGE_URI = f"redis://127.0.0.1:{port}/0"
+    set_throttle_store_fallback(False)  # an earlier test's fallen-back store may have set it
     yield
     set_throttle_store_fallback(False)
 
