@@ -45,9 +45,11 @@ OPERATIONS = [
 
 
 @pytest.fixture
-def caller(alice, rates):
-    """alice, with budgets no example spends: each reaches the view it aims at."""
+def caller(alice, rates, settings):
+    """alice, with budgets no example spends (each reaches the view it aims at), behind one
+    declared proxy: `X-Forwarded-For` is read, so its hostile values reach client_ip.py."""
     rates(anon="100000/minute", user="100000/minute", login="100000/minute")
+    settings.TRUSTED_PROXY_COUNT = 1
     return alice
 
 
