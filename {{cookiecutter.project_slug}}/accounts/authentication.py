@@ -27,12 +27,18 @@ from rest_framework.exceptions import AuthenticationFailed
 
 class TokenAuthentication(KnoxTokenAuthentication):
     def authenticate_credentials(self, token):
-        """(user, token) for the token sent (bytes); an expired one is deleted and refused."""
+        """(user, token) for the token sent (bytes); an expired one is deleted and refused.
+
+        knox issues printable ASCII (hex, after an optional prefix): anything else is refused
+        before the lookup, where bytes such as NUL would fail the database query (a 500).
+        """
         try:
-            token = token.decode()
+            token = token.decode("ascii")
             digest = hash_token(token)
         except (UnicodeDecodeError, TypeError, binascii.Error):
             raise AuthenticationFailed("Invalid token.") from None
+        if not token.isprintable():
+            raise AuthenticationFailed("Invalid token.")
         candidates = (
             get_token_model()
             .objects.filter(token_key=token[: CONSTANTS.TOKEN_KEY_LENGTH])

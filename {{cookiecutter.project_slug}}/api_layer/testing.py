@@ -22,6 +22,7 @@ from urllib.request import Request, urlopen
 import pytest
 import redis
 from django.conf import settings
+from django.db import connection
 
 PASSWORD = "correct-horse-battery-staple"
 PROJECT = Path(__file__).resolve().parents[1]
@@ -190,3 +191,18 @@ def serve(**env):
             process.terminate()
         process.wait(timeout=60)
         listener.close()
+
+
+def wait_until_waiting_on_locks(count, timeout=10):
+    """Return once `count` sessions of this (PostgreSQL) database wait on a lock."""
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            if cursor.fetchone()[0] >= count:
+                return
+            time.sleep(0.01)
+    raise AssertionError(f"{count} requests never waited on the lock")

@@ -18,8 +18,7 @@ from django.contrib.auth import get_user_model
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 
 from accounts.serializers import USERNAME_TAKEN
-from api_layer.testing import send, serve_on_sqlite
-from tasks.tests.concurrency import wait_until_waiting_on_locks
+from api_layer.testing import send, serve_on_sqlite, wait_until_waiting_on_locks
 
 CLIENTS = 8
 BODY = json.dumps({"username": "racer", "password": "a-long-unusual-passphrase"}).encode()

@@ -15,6 +15,7 @@ from knox.models import AuthToken
 
 from api_layer.tests.hostile import (
     HOSTILE_SETTINGS,
+    NARROW_CASES,
     assert_no_server_error,
     hostile_authorization,
     hostile_json_value,
@@ -45,9 +46,11 @@ OPERATIONS = [
 
 
 @pytest.fixture
-def caller(alice, rates):
-    """alice, with budgets no example spends: each reaches the view it aims at."""
+def caller(alice, rates, settings):
+    """alice, with budgets no example spends (each reaches the view it aims at), behind one
+    declared proxy: `X-Forwarded-For` is read, so its hostile values reach client_ip.py."""
     rates(anon="100000/minute", user="100000/minute", login="100000/minute")
+    settings.TRUSTED_PROXY_COUNT = 1
     return alice
 
 
@@ -61,7 +64,7 @@ def test_no_request_to_the_api_layer_or_accounts_answers_a_server_error(caller, 
     assert_no_server_error(response, hostile)
 
 
-@settings(HOSTILE_SETTINGS, max_examples=100)
+@settings(HOSTILE_SETTINGS, max_examples=NARROW_CASES)
 @given(
     path=st.sampled_from(["/api/auth/register/", "/api/auth/token/"]),
     username=hostile_json_value,
@@ -77,7 +80,7 @@ def test_any_credentials_sent_to_register_or_log_in_answer_without_a_server_erro
     assert_no_server_error(response, body)
 
 
-@settings(HOSTILE_SETTINGS, max_examples=100)
+@settings(HOSTILE_SETTINGS, max_examples=NARROW_CASES)
 @given(
     path=st.sampled_from(["/api/auth/me/", ITEMS, "/api/auth/logout/"]),
     authorization=hostile_authorization,

@@ -64,10 +64,12 @@ def test_requests_with_an_invalid_token_count_against_the_anon_budget(rates, api
     assert statuses(api_client, 5) == [401] * 3 + [429] * 2
 
 
-def test_a_token_of_non_utf8_bytes_is_401_and_counted_against_anon(rates, api_client):
+# A WSGI server hands header bytes to Django decoded as latin-1: bytes 0xff 0xfe 0x80, and NUL
+# (which PostgreSQL refuses in a query).
+@pytest.mark.parametrize("token", ["\xff\xfe\x80", "a\x00b"])
+def test_a_token_of_unreadable_bytes_is_401_and_counted_against_anon(rates, api_client, token):
     rates(anon="3/minute")
-    # A WSGI server hands header bytes to Django decoded as latin-1: these are 0xff 0xfe 0x80.
-    api_client.credentials(HTTP_AUTHORIZATION="Token \xff\xfe\x80")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
 
     assert statuses(api_client, 5) == [401] * 3 + [429] * 2
 

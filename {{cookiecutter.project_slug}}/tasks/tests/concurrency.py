@@ -5,10 +5,11 @@ covers SQLite). Mark the tests `@pytest.mark.postgresql`: a SQLite project leave
 
 import contextlib
 import threading
-import time
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from knox.models import AuthToken
+
+from api_layer.testing import wait_until_waiting_on_locks
 
 
 def token_headers(user):
@@ -30,21 +31,6 @@ def row_locked(model, pk):
     finally:
         blocker.rollback()
         blocker.close()
-
-
-def wait_until_waiting_on_locks(count, timeout=10):
-    """Return once `count` sessions of this database wait on a lock."""
-    deadline = time.monotonic() + timeout
-    with connection.cursor() as cursor:
-        while time.monotonic() < deadline:
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-            )
-            if cursor.fetchone()[0] >= count:
-                return
-            time.sleep(0.01)
-    raise AssertionError(f"{count} requests never waited on the lock")
 
 
 def at_once(model, pk, *requests):
