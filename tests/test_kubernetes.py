@@ -243,7 +243,9 @@ def test_no_secret_in_any_manifest(rendered):
         assert real_key not in path.read_text(), path
         if path.name != "secret.env.example":
             assert "DJANGO_SECRET_KEY=" not in path.read_text(), path
-    secret_keys = {"DJANGO_SECRET_KEY"}  # and the URLs of the services, which hold passwords
+    # The key, the admin's secret path, the error reporter's DSN, and the URLs of the services,
+    # which hold passwords.
+    secret_keys = {"DJANGO_SECRET_KEY", "DJANGO_ADMIN_URL", "SENTRY_DSN"}
     secret_keys |= {"DATABASE_URL"} if "postgresql" in variant else set()
     secret_keys |= {"REDIS_URL"} if "redis" in variant else set()
     assert set(env_file(folder / "secret.env.example")) == secret_keys
