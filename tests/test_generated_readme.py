@@ -14,7 +14,10 @@ from .test_foundation import recipe_commands
 # Commands the README shows that other tests run as they stand (so they are not run twice here).
 RUN_ELSEWHERE = {
     "python3 scripts/bootstrap.py --setup venv --users demo --run-tests": "test_post_gen.py",
-    "python -m pytest": "test_bake.py::test_generated_suite_passes",
+    'python -m pytest -m "not slow"   # the everyday suite: seconds\n'
+    "python -m pytest                 # everything, as CI runs it: half a minute more": (
+        "test_bake.py::test_generated_suite_passes (not slow, then slow: everything)"
+    ),
     "python manage.py collectstatic --noinput\ngunicorn config.wsgi": "test_serving.py",
     "METRICS_PORT=9100 gunicorn config.wsgi": (
         "test_serving.py::test_metrics_port_serves_every_workers_counts_and_the_api_port_none"

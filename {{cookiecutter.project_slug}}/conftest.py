@@ -65,6 +65,10 @@ def pytest_configure(config):
     # the everyday suite. In tests it looks a file up when asked instead (its documented
     # development mode): the same files, served the same way, with no index built per client.
     django_settings.WHITENOISE_AUTOREFRESH = True
+    # Production hashing is slow on purpose; tests only need passwords to round-trip. Budgets
+    # are counted under this run's key prefix (others may share the Redis). Once for the run.
+    django_settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    django_settings.THROTTLE_KEY_PREFIX = RUN_PREFIX
 
 
 def pytest_unconfigure(config):
@@ -80,7 +84,12 @@ def pytest_collection_finish(session):
 
 def pytest_collection_modifyitems(config, items):
     """Tests marked `postgresql` test what only PostgreSQL does (two requests overlapping on a row
-    lock); a SQLite project leaves them out, as deselected, not skipped: nothing is missing."""
+    lock); a SQLite project leaves them out, as deselected, not skipped: nothing is missing.
+
+    Tests that start Sentry (the `reported` fixture) run last: the SDK patches Django's handler
+    and wraps every middleware for the rest of the process, slowing every later request.
+    """
+    items.sort(key=lambda item: "reported" in getattr(item, "fixturenames", ()))
     if django_settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         return
     left_out = [item for item in items if item.get_closest_marker("postgresql")]
@@ -138,7 +147,6 @@ def fresh_budgets(settings):
         alias: {**config, "KEY_PREFIX": f"test-{uuid.uuid4().hex}"}
         for alias, config in settings.CACHES.items()
     }
-    settings.THROTTLE_KEY_PREFIX = RUN_PREFIX
     throttle_store().reset()
     yield
     throttle_store().reset()
@@ -193,12 +201,6 @@ def clock(monkeypatch):
     stopped = Clock()
     monkeypatch.setattr(time, "time", lambda: stopped.now)
     return stopped
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """Production hashing is slow on purpose; tests only need passwords to round-trip."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

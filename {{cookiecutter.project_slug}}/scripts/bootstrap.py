@@ -20,6 +20,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import tomllib
 from pathlib import Path
@@ -36,6 +37,9 @@ LOCK = PROJECT / "requirements" / "test.lock"
 VENV_STAMP = VENV / "bootstrap-installed.txt"
 # Every tool's whole output, appended run after run (git- and docker-ignored: *.log).
 LOG_FILE = PROJECT / "bootstrap.log"
+# The setup step's test run: what needs no browser and starts no server of its own (pyproject.toml
+# markers); `python -m pytest` runs everything.
+EVERYDAY = "not browser and not slow"
 # Without uv on PATH, this uv is fetched from the package index into a folder of its own.
 UV_PIN = "uv==0.13.9"
 UV_HOME = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "bootstrap-uv"
@@ -204,17 +208,33 @@ def export_postman_collection(options):
     print(f"    {POSTMAN_FILE.name} written (holds a token: mode 0600, git-ignored)")
 
 
-def run_test_suite(options):
-    """Run the everyday suite with the project's own interpreter and show its summary line.
+def start_test_suite(options):
+    """Start the everyday suite now, beside the steps that follow (on another CPU): it uses a test
+    database and a log file of its own, so nothing they do touches it. `run_test_suite` waits."""
+    command = [project_python(options), "-m", "pytest", "-q", "-rs", "-m", EVERYDAY]
+    output = tempfile.TemporaryFile("w+", encoding="utf-8")
+    process = subprocess.Popen(
+        command, cwd=PROJECT, stdout=output, stderr=subprocess.STDOUT, text=True
+    )
+    options.suite = (command, process, output)
+    print("    the everyday suite runs beside the next steps (no browser, no slow tests)")
 
-    The browser tests are left out (`-m "not browser"`): this setup installs the test extra, not
-    the browser one, and the generated CI runs them in a job of their own.
+
+def run_test_suite(options):
+    """Wait for the everyday suite and show its summary line.
+
+    Left out: the browser tests (this setup installs the test extra, not the browser one; the
+    generated CI runs them in a job of their own) and the slow ones (servers of their own, racing
+    clients, every operation explored: half a minute more), which `python -m pytest` and CI run.
     """
-    command = [project_python(options), "-m", "pytest", "-q", "-rs", "-m", "not browser"]
-    result = subprocess.run(command, cwd=PROJECT, capture_output=True, text=True, check=False)
-    log(command, result)
-    lines = result.stdout.strip().splitlines() or result.stderr.strip().splitlines() or ["?"]
-    if result.returncode != 0:
+    command, process, output = options.suite
+    returncode = process.wait()
+    output.seek(0)
+    text = output.read()
+    output.close()
+    log(command, subprocess.CompletedProcess(command, returncode, text, ""))
+    lines = text.strip().splitlines() or ["?"]
+    if returncode != 0:
         for line in lines:
             if line.startswith(("FAILED ", "ERROR ")):
                 print(f"    {line}")
@@ -243,7 +263,8 @@ def print_next_steps(options):
         print(f"    admin account:  {python} manage.py createsuperuser")
     else:
         print("    admin:          off (DJANGO_ADMIN_URL is empty in .env)")
-    print(f"    run the tests:  {python} -m pytest")
+    print(f"    run the tests:  {python} -m pytest -m 'not slow'  (everyday, seconds)")
+    print(f"                    {python} -m pytest  (everything CI runs: half a minute more)")
     if options.ngrok_host:
         print(f"    over HTTPS:     ngrok http --url={options.ngrok_host} 8000")
         print(f"                    ->  https://{options.ngrok_host}/api/docs/")
@@ -266,19 +287,23 @@ def print_manual_steps(options):
     print("      .venv/bin/python -m pytest")
 
 
+# The project's own database, users and Postman collection: the test suite needs none of them.
+LOCAL_STATE = [migrate, create_api_users, export_postman_collection]
+
+
 def steps(options):
     if options.setup == "skip":
         return [write_env_file, print_next_steps]
-    chosen = [
+    if not options.run_tests:
+        return [write_env_file, set_up_environment, *LOCAL_STATE, print_next_steps]
+    return [
         write_env_file,
         set_up_environment,
-        migrate,
-        create_api_users,
-        export_postman_collection,
+        start_test_suite,
+        *LOCAL_STATE,
+        run_test_suite,
+        print_next_steps,
     ]
-    if options.run_tests:
-        chosen.append(run_test_suite)
-    return [*chosen, print_next_steps]
 
 
 # --- Helpers ------------------------------------------------------------------------------------
@@ -486,7 +511,11 @@ def run_step(step, options):
     print(f"==> {step.__name__}", flush=True)
     started = time.perf_counter()
     try:
-        step(options)
+        try:
+            step(options)
+        except BaseException:
+            stop_test_suite(options)
+            raise
     except StepFailed as failure:
         if failure.tail:
             print(
@@ -500,6 +529,16 @@ def run_step(step, options):
     except Exception as error:  # noqa: BLE001 - one line for the user, not a traceback
         stop(step, f"{type(error).__name__}: {first_line(str(error))}", rerun_command(options))
     print(f"    done in {time.perf_counter() - started:.2f} s", flush=True)
+
+
+def stop_test_suite(options):
+    """A failed or interrupted setup leaves no test run behind it."""
+    command, process, output = getattr(options, "suite", (None, None, None))
+    if process and process.poll() is None:
+        process.terminate()
+        process.wait()
+    if output:
+        output.close()
 
 
 def stop(step, why, retry, status=1):

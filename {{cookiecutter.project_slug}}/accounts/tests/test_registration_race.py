@@ -77,6 +77,7 @@ def test_on_postgresql_registrations_racing_for_one_name_are_one_201_and_400s(li
     assert get_user_model().objects.filter(username="racer").count() == 1
 
 
+@pytest.mark.slow  # a runserver of its own
 def test_on_sqlite_registrations_racing_for_one_name_are_one_201_and_400s(tmp_path):
     with serve_on_sqlite(tmp_path, THROTTLE_LOGIN_RATE="1000/minute") as (base_url, manage):
         threads, answers = register_at_once(base_url)

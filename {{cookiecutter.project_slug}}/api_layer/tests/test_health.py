@@ -54,6 +54,7 @@ def test_ready_is_503_when_redis_refuses_while_health_stays_200(redis_down, api_
     assert health.json()["status"] == "degraded"
 
 
+@pytest.mark.slow  # waits out a Redis that never answers
 @pytest.mark.django_db
 @pytest.mark.parametrize(("path", "status_once_unavailable"), [(HEALTH, 200), (READY, 503)])
 def test_checks_answer_at_once_while_redis_hangs(
@@ -95,6 +96,7 @@ def unreachable_database_url(tmp_path):
     return f"sqlite:///{tmp_path / 'no-such-folder' / 'db.sqlite3'}"
 
 
+@pytest.mark.slow  # a gunicorn of its own
 def test_with_the_database_down_live_answers_and_ready_is_503_in_the_envelope(tmp_path):
     with serve(DATABASE_URL=unreachable_database_url(tmp_path), REDIS_URL="") as server:
         live = send("GET", f"{server.url}{LIVE}")

@@ -54,6 +54,7 @@ def caller(alice, rates, settings):
     return alice
 
 
+@pytest.mark.slow  # hostile requests of every kind to every operation
 @HOSTILE_SETTINGS
 @given(hostile=hostile_requests(OPERATIONS))
 def test_no_request_to_the_api_layer_or_accounts_answers_a_server_error(caller, hostile):

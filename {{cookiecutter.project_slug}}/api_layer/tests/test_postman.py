@@ -140,6 +140,7 @@ def test_collection_covers_every_operation_of_the_served_schema(tmp_path, api_cl
     assert (GROUP_OPERATIONS <= served) == (urlconf == WITH_GROUPS)
 
 
+@pytest.mark.slow  # the whole collection against a live server
 def test_every_request_answers_as_its_test_script_expects(
     tmp_path, live_server, alices_token, urlconf, settings
 ):
@@ -166,6 +167,7 @@ def test_every_request_answers_as_its_test_script_expects(
     assert all(int(headers["Retry-After"]) > 0 for _, headers in throttled[first_429:])
 
 
+@pytest.mark.slow  # the whole collection, twice, against a live server
 def test_the_collection_runs_again_with_a_fresh_demo_account(tmp_path, live_server, alices_token):
     collection = json.loads(export(tmp_path, live_server.url, {"alice": alices_token}).read_text())
 

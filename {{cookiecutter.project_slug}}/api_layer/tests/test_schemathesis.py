@@ -50,6 +50,7 @@ def caller(make_user):
 
 
 # Cases per operation: the Hypothesis profile of conftest.py (a few every day, more in CI).
+@pytest.mark.slow  # every operation, several cases each
 @schema.parametrize()
 def test_every_operation_answers_as_documented(case, caller):
     # Fresh throttle budgets and a fresh token per case: a logout case revokes only its own token.

@@ -9,10 +9,13 @@ cut, and the server exits 0.
 import socket
 import threading
 
+import pytest
+
 from api_layer.testing import send, serve
 from api_layer.tests.urls import HELD
 
 
+@pytest.mark.slow  # a gunicorn of its own
 def test_sigterm_lets_the_request_in_flight_finish_then_exits_0():
     with socket.create_server(("127.0.0.1", 0)) as test_port:
         test_port.settimeout(60)

@@ -36,6 +36,7 @@ def owner(make_user, rates):
     return make_user("owner")
 
 
+@pytest.mark.slow  # hostile requests of every kind to every operation
 @HOSTILE_SETTINGS
 @given(hostile=hostile_requests(OPERATIONS))
 def test_no_request_to_the_tasks_answers_a_server_error(owner, hostile):

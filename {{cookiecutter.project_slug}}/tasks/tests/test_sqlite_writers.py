@@ -14,6 +14,8 @@ import pytest
 
 from api_layer.testing import send, serve_on_sqlite
 
+pytestmark = pytest.mark.slow  # a runserver of its own and twelve clients at once
+
 QUOTA = 5
 CLIENTS = 12
 
