@@ -50,14 +50,15 @@ def listed_tasks(rows, owner):
 
     Why not the serializer: the list is the API's hottest request, and DRF's field-by-field
     path (an attribute lookup and a `to_representation` per field and task) plus a model
-    instance per row and a join for the owner's name were about a third of its CPU, profiled.
+    instance per row and a join for the owner's name were about a quarter of its CPU
+    (bench/profile_list.py).
     Timestamps still go through DRF's own DateTimeField, in the current time zone as the
     serializer's; the owner's name is the caller's, as the list holds only their tasks.
     """
     timestamp = serializers.DateTimeField(
         default_timezone=timezone.get_current_timezone()
     ).to_representation
-    username = owner.get_username()
+    username = owner.username  # the serializer's `created_by.username`
     return [
         {
             "id": row["id"],
