@@ -135,6 +135,7 @@ def measure(options):
         for _ in range(options.requests):
             call()
         profiler.disable()
+        print_steps(profiler, options.requests)
         for order in ("cumulative", "tottime"):
             out = io.StringIO()
             stats = pstats.Stats(profiler, stream=out).strip_dirs().sort_stats(order)
@@ -143,6 +144,41 @@ def measure(options):
             start = next(n for n, line in enumerate(lines) if "ncalls" in line)
             print(f"--- top {options.top} by {order} ({options.requests} requests)")
             print("\n".join(line for line in lines[start:] if line.strip()))
+
+
+# Steps of a list request: (label, a file's path ending, function); cumulative time each.
+STEPS = [
+    ("request (Django's WSGI handler)", "django/core/handlers/wsgi.py", "__call__"),
+    ("  DRF view (dispatch)", "rest_framework/views.py", "dispatch"),
+    ("    authentication (token query)", "rest_framework/views.py", "perform_authentication"),
+    ("    throttles (Redis)", "rest_framework/views.py", "check_throttles"),
+    ("    content negotiation", "rest_framework/views.py", "perform_content_negotiation"),
+    ("    filter backends", "rest_framework/generics.py", "filter_queryset"),
+    ("    pagination (count + page query)", "rest_framework/pagination.py", "paginate_queryset"),
+    ("    serializer's .data", "rest_framework/serializers.py", "data"),
+    ("    listed_tasks (rows to JSON)", "tasks/serializers.py", "listed_tasks"),
+    ("    paginated response (links)", "rest_framework/pagination.py", "get_paginated_response"),
+    ("  rendering (JSON, then ETag)", "django/template/response.py", "render"),
+    ("  request log line", "logging/__init__.py", "log"),
+    ("every query: compile, run, fetch", "django/db/models/sql/compiler.py", "execute_sql"),
+    ("  of which compiling SQL", "django/db/models/sql/compiler.py", "as_sql"),
+]
+
+
+def print_steps(profiler, requests):
+    """Profiled ms per request in each step (cProfile's clock and overhead: compare the shares)."""
+    stats = pstats.Stats(profiler).stats
+    total = None
+    print("--- steps, profiled ms per request (share of the request)")
+    for label, path, function in STEPS:
+        seconds = sum(
+            entry[3]
+            for (filename, _, name), entry in stats.items()
+            if name == function and filename.endswith(path)
+        )
+        if seconds:
+            total = total or seconds
+            print(f"{label:40} {1000 * seconds / requests:7.3f} {seconds / total:6.1%}")
 
 
 def get(application, environ):
