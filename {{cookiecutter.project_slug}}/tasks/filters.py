@@ -20,6 +20,7 @@ from rest_framework.exceptions import ValidationError
 from .models import Task
 
 SEARCH_MAX_LENGTH = 100
+FORM_CLASSES = {}  # by filterset class: TaskFilter.get_form_class
 
 
 @extend_schema_field({"type": "boolean", "description": "`true` or `false`."})
@@ -63,6 +64,15 @@ class TaskFilter(django_filters.FilterSet):
     class Meta:
         model = Task
         fields = ["completed", "created_after", "created_before"]
+
+    def get_form_class(self):
+        """django-filter builds a new form class on every filtered request (about a tenth of its
+        CPU, profiled); its fields depend on nothing in the request (no filter here takes a
+        queryset), so it is built once per filterset class. Each request still gets its own
+        form, with its own copy of the fields, as Django's forms do."""
+        if type(self) not in FORM_CLASSES:
+            FORM_CLASSES[type(self)] = super().get_form_class()
+        return FORM_CLASSES[type(self)]
 
 
 class FilterSetBackend(DjangoFilterBackend):

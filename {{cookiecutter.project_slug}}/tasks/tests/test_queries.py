@@ -14,7 +14,7 @@ def test_task_list_costs_three_queries_whatever_the_page_and_task_count(
 ):
     Task.objects.bulk_create([Task(title=f"Task {n}", created_by=alice) for n in range(tasks)])
 
-    # The token, the count, the page (owner joined in): nothing per row.
+    # The token (its user joined in), the count, the page: nothing per row.
     with django_assert_num_queries(3):
         response = alice_client.get("/api/tasks/", {"page_size": page_size})
 
