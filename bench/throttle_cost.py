@@ -1,0 +1,332 @@
+"""What the throttle costs a request over Redis, against one bare Redis PING: in process, paired.
+
+    python3 bench/throttle_cost.py [--rounds 7] [--calls 2000] [--template PATH]   # about 30 s
+
+No server and no load generator: one thread calls each case `--calls` times in a row, and every
+round runs every case once, interleaved (each round starts one case further on), so a change in
+the machine's load reaches all cases alike. The table shows each case's median time per call
+(wall clock: the request waits for Redis) and client CPU per call, and its ratio to the PING of
+the same round (the median of the per-round ratios, and their range).
+
+Bakes the template (`--template`, default this checkout; Redis variant, SQLite, setup skipped)
+into a temporary folder and imports the baked project here, its user rate set unreachable
+(100000000/minute: every call admitted, the worst case for the sliding log, which then holds every
+call of the last minute). Starts a private `redis-server` (on PATH) on a free loopback port with no
+persistence, so its INFO commandstats and SLOWLOG are this run's alone.
+
+The cases:
+- PING: `client.ping()` through the store's own redis-py client and connection pool;
+- the store's `hit` at 100/minute (the first 100 admitted, then a spent budget) and at the
+  unreachable rate, over Redis and in memory;
+- the request path: `RateLimitHeadersMiddleware` around DRF's `check_throttles` with the
+  project's throttle classes, one authenticated user (what a list request runs for its budget),
+  minus the same path with no throttle classes, over Redis and in memory.
+Where the time over a PING goes, each through redis-py's public methods:
+- EVALSHA of `return 1` with no key: the least any script costs;
+- the same with the key and arguments our hit sends (read back from SLOWLOG): their encoding;
+- a script that returns a constant of our reply's shape, no arguments: parsing the reply;
+- `return 1` with our arguments through `register_script`'s Script object: the wrapper;
+- PING and EVALSHA `return 1` as hand-written RESP over a socket of their own, no redis-py: the
+  round trip itself (as `redis-cli --latency` measures it);
+- server side, per call: usec_per_call from INFO commandstats (PING, EVALSHA) for each case.
+
+Target (issue 12): the throttle over Redis costs at most 1.1x what a PING costs, paired per round.
+Recorded figures: bench/README.md.
+"""
+
+import argparse
+import contextlib
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CLUTTER = shutil.ignore_patterns(
+    ".git", ".venv", "__pycache__", "*.pyc", ".ruff_cache", ".pytest_cache", "bench"
+)
+UNREACHABLE = 100_000_000
+# The one case that counts in process memory through the project's settings.
+IN_MEMORY = "request path, throttled (memory)"
+UNREACHABLE_HIT = "hit, unreachable rate"
+
+
+# --- Setup -----------------------------------------------------------------------------------
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_redis(stack, folder):
+    """A private redis-server on loopback; stopped when the run ends."""
+    if not shutil.which("redis-server"):
+        sys.exit("throttle_cost.py needs redis-server on PATH (apt-get install redis-server)")
+    port = free_port()
+    server = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+         "--appendonly", "no", "--dir", str(folder)],
+        stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    stack.callback(server.wait)
+    stack.callback(server.terminate)
+    for _ in range(100):
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
+            return f"redis://127.0.0.1:{port}/0", server.pid
+        time.sleep(0.05)
+    sys.exit("the private redis-server did not start")
+
+
+def bake(folder, template):
+    """The Redis variant of `template`, baked quietly (its output shown only if it fails)."""
+    copy = folder / "template"
+    shutil.copytree(template, copy, ignore=CLUTTER)
+    config = folder / "cookiecutter.yaml"
+    config.write_text(f'cookiecutters_dir: "{folder}/cc"\nreplay_dir: "{folder}/replay"\n')
+    answers = ["project_slug=cost_api", "database=sqlite", "cache=redis", "setup=skip"]
+    baked = subprocess.run(
+        [sys.executable, "-m", "cookiecutter", "--no-input", "--output-dir", str(folder / "out"),
+         "--config-file", str(config), str(copy), *answers, "run_tests=no"],
+        check=False, capture_output=True, text=True,
+    )  # fmt: skip
+    if baked.returncode:
+        sys.exit(f"the bake failed:\n{baked.stdout}{baked.stderr}")
+    return folder / "out" / "cost_api"
+
+
+def load_project(project, redis_url):
+    """Import the baked project in this process, its user rate unreachable."""
+    os.environ.update(
+        DJANGO_SETTINGS_MODULE="config.settings",
+        DATABASE_URL=f"sqlite:///{project}/db.sqlite3",
+        REDIS_URL=redis_url,
+        THROTTLE_USER_RATE=f"{UNREACHABLE}/minute",
+        THROTTLE_KEY_PREFIX=f"cost-{uuid.uuid4().hex[:8]}",
+        LOG_DESTINATION="file",
+        LOG_FILE=str(project / "logs" / "api.log"),
+    )
+    sys.path.insert(0, str(project))
+    import django
+
+    django.setup()
+
+
+# --- Cases -----------------------------------------------------------------------------------
+def request_path(throttled):
+    """One request's budget accounting: the headers' middleware around DRF's check_throttles."""
+    from api_layer.throttling import RateLimitHeadersMiddleware
+    from django.contrib.auth import get_user_model
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+    from rest_framework.request import Request
+    from rest_framework.views import APIView
+
+    view = APIView() if throttled else type("Unthrottled", (APIView,), {"throttle_classes": []})()
+    user = get_user_model()(pk=1, username="cost")
+    django_request = RequestFactory().get("/api/tasks/", REMOTE_ADDR="127.0.0.1")
+
+    def respond(plain_request):
+        request = Request(plain_request)
+        request.user = user
+        view.check_throttles(request)
+        return HttpResponse()
+
+    middleware = RateLimitHeadersMiddleware(respond)
+    return lambda: middleware(django_request)
+
+
+def resp_command(*parts):
+    """A command as RESP, the way any client puts it on the wire."""
+    encoded = [part if isinstance(part, bytes) else str(part).encode() for part in parts]
+    return f"*{len(encoded)}\r\n".encode() + b"".join(
+        b"$%d\r\n%s\r\n" % (len(part), part) for part in encoded
+    )
+
+
+def raw_call(stack, redis_url, command):
+    """Send `command` on a socket of our own and read the reply's bytes: no redis-py at all."""
+    host, port = redis_url.split("//")[1].split("/")[0].split(":")
+    sock = stack.enter_context(socket.create_connection((host, int(port))))
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def call():
+        sock.sendall(command)
+        sock.recv(4096)  # replies here are a few bytes, read whole by one recv
+
+    return call
+
+
+def lua_literal(value):
+    """A parsed reply written back as a Lua value: a script returning it sends the same reply."""
+    if isinstance(value, list):
+        return "{" + ", ".join(lua_literal(item) for item in value) + "}"
+    if isinstance(value, bytes):
+        return '"' + value.decode() + '"'
+    return str(int(value))
+
+
+def our_script_call(client, store):
+    """The EVALSHA our hit sends, as SLOWLOG records it (sha, key count, keys and arguments)."""
+    client.config_set("slowlog-log-slower-than", 0)
+    client.slowlog_reset()
+    store.hit("shape", "key", UNREACHABLE, 60)
+    client.config_set("slowlog-log-slower-than", 10000)
+    sent = [e for e in client.slowlog_get(10) if e["command"].upper().startswith(b"EVALSHA")]
+    return sent[0]["command"].split(b" ")[1:]  # the newest: after a NOSCRIPT, the one that ran
+
+
+def cases(stack, redis_url):
+    """The store's client, and (label, command counted server side, callable) for every case."""
+    from api_layer.throttle_store import ThrottleStore, throttle_store
+
+    store = throttle_store()
+    client = store.shared.client
+    memory = ThrottleStore("memory://", "cost")
+    sha, numkeys, *keys_and_args = our_script_call(client, store)
+    reply = client.evalsha(sha, int(numkeys), *keys_and_args)  # once more: its shape
+    return_1 = client.script_load("return 1")
+    our_shape = client.script_load(f"return {lua_literal(reply)}")
+    wrapped_return_1 = client.register_script("return 1")
+    numkeys = int(numkeys)
+    keys, args = keys_and_args[:numkeys], keys_and_args[numkeys:]
+    throttled, unthrottled = request_path(throttled=True), request_path(throttled=False)
+
+    table = [
+        ("PING (the store's client)", "ping", client.ping),
+        ("hit, 100/minute", "evalsha", lambda: store.hit("cost", "100", 100, 60)),
+        (UNREACHABLE_HIT, "evalsha", lambda: store.hit("cost", "max", UNREACHABLE, 60)),
+        ("request path, throttled (Redis)", "evalsha", throttled),
+        ("request path, no throttle classes", None, unthrottled),
+        ("hit in memory, unreachable rate", None, lambda: memory.hit("m", "k", UNREACHABLE, 60)),
+        (IN_MEMORY, None, throttled),
+        ("EVALSHA `return 1`, no key", "evalsha", lambda: client.evalsha(return_1, 0)),
+        ("`return 1` + our key and args", "evalsha",
+         lambda: client.evalsha(return_1, numkeys, *keys_and_args)),
+        ("constant of our reply's shape", "evalsha", lambda: client.evalsha(our_shape, 0)),
+        ("`return 1` + our args, Script obj", "evalsha",
+         lambda: wrapped_return_1(keys=keys, args=args)),
+        ("raw socket PING", "ping", raw_call(stack, redis_url, resp_command("PING"))),
+        ("raw socket EVALSHA `return 1`", "evalsha",
+         raw_call(stack, redis_url, resp_command("EVALSHA", return_1, 0))),
+    ]  # fmt: skip
+    return client, table
+
+
+# --- Measuring -------------------------------------------------------------------------------
+def server_usec(client, command):
+    """(calls, usec) Redis has spent executing `command` since it started (INFO commandstats)."""
+    stats = client.info("commandstats").get(f"cmdstat_{command}", {})
+    return stats.get("calls", 0), stats.get("usec", 0)
+
+
+def redis_cpu_seconds(pid):
+    """CPU time of redis-server's main thread (it runs every command), in seconds."""
+    return int(Path(f"/proc/{pid}/schedstat").read_text().split()[0]) / 1e9
+
+
+def measure(table, client, redis_pid, calls, rounds):
+    """Per case and round, microseconds per call: wall clock, CPU here, CPU in redis-server;
+    per case, (calls, usec) of its command in INFO commandstats."""
+    from django.conf import settings
+
+    redis_url = settings.THROTTLE_STORAGE_URI
+    figures = {label: {"wall": [], "here": [], "redis": []} for label, _, _ in table}
+    server = {label: [0, 0] for label, _, _ in table}
+    for round_number in range(rounds):
+        shift = round_number % len(table)
+        for label, command, call in table[shift:] + table[:shift]:
+            settings.THROTTLE_STORAGE_URI = "memory://" if label == IN_MEMORY else redis_url
+            before = server_usec(client, command) if command else (0, 0)
+            redis_before = redis_cpu_seconds(redis_pid)
+            started, cpu_started = time.perf_counter(), time.process_time()
+            for _ in range(calls):
+                call()
+            here, wall = time.process_time() - cpu_started, time.perf_counter() - started
+            redis_spent = redis_cpu_seconds(redis_pid) - redis_before
+            for name, seconds in (("wall", wall), ("here", here), ("redis", redis_spent)):
+                figures[label][name].append(seconds / calls * 1e6)
+            if command:
+                after = server_usec(client, command)
+                server[label][0] += after[0] - before[0]
+                server[label][1] += after[1] - before[1]
+    return figures, server
+
+
+def cpu(values):
+    """CPU per call, here and in redis-server together: what a saturated machine spends."""
+    return [here + there for here, there in zip(values["here"], values["redis"])]
+
+
+def ratio_text(numbers, pings):
+    ratios = [number / ping for number, ping in zip(numbers, pings)]
+    return f"{statistics.median(ratios):5.2f} ({min(ratios):.2f}-{max(ratios):.2f})"
+
+
+def report(table, figures, server):
+    ping = figures[table[0][0]]
+    print(
+        f"\n{'':38} {'wall':>6} {'x PING wall':>17}   {'CPU here + Redis':>17} {'x PING CPU':>17}"
+        f" {'commandstats':>12}\n{'case (us per call)':38} {'':>6} {'(range)':>17}   "
+        f"{'':>17} {'(range)':>17} {'usec/call':>12}"
+    )
+    for label, _, _ in table:
+        values, (calls, usec) = figures[label], server[label]
+        print(
+            f"{label:38} {statistics.median(values['wall']):6.1f}"
+            f" {ratio_text(values['wall'], ping['wall']):>17}"
+            f"   {statistics.median(values['here']):6.1f} + {statistics.median(values['redis']):4.1f}"
+            f" = {statistics.median(cpu(values)):4.1f} {ratio_text(cpu(values), cpu(ping)):>17}"
+            f" {usec / calls if calls else float('nan'):12.2f}"
+        )
+
+    def less(label, baseline, kind):
+        numbers = cpu(figures[label]) if kind == "CPU" else figures[label][kind]
+        minus = cpu(figures[baseline]) if kind == "CPU" else figures[baseline][kind]
+        return [number - other for number, other in zip(numbers, minus)]
+
+    print("\nThe throttle's cost against one PING, paired per round (target: at most 1.1x):")
+    path, bare = "request path, throttled (Redis)", "request path, no throttle classes"
+    for kind in ("wall", "CPU"):
+        pings = cpu(ping) if kind == "CPU" else ping[kind]
+        hit = cpu(figures[UNREACHABLE_HIT]) if kind == "CPU" else figures[UNREACHABLE_HIT][kind]
+        print(
+            f"  {kind:4}: the store's hit {ratio_text(hit, pings)};"
+            f" the request path less no throttle classes {ratio_text(less(path, bare, kind), pings)}"
+        )
+    memory = statistics.median(less(IN_MEMORY, bare, "wall"))
+    print(f"  in memory, the request path's throttle costs {memory:.1f} us a request (wall)")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--calls", type=int, default=2000, help="calls per case per round")
+    parser.add_argument("--template", type=Path, default=ROOT, help="the template to bake")
+    options = parser.parse_args()
+
+    with contextlib.ExitStack() as stack:
+        folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="throttle-cost-")))
+        redis_url, redis_pid = start_redis(stack, folder)
+        load_project(bake(folder, options.template.resolve()), redis_url)
+        import redis
+        from redis.utils import HIREDIS_AVAILABLE
+
+        client, table = cases(stack, redis_url)
+        print(
+            f"redis-py {redis.__version__} (hiredis: {HIREDIS_AVAILABLE}), Redis "
+            f"{client.info('server')['redis_version']}; {options.rounds} rounds x "
+            f"{options.calls} calls per case; load average {os.getloadavg()[0]:.2f}"
+        )
+        figures, server = measure(table, client, redis_pid, options.calls, options.rounds)
+        report(table, figures, server)
+        print(f"load average at the end {os.getloadavg()[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()
