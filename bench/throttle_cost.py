@@ -52,9 +52,12 @@ CLUTTER = shutil.ignore_patterns(
     ".git", ".venv", "__pycache__", "*.pyc", ".ruff_cache", ".pytest_cache", "bench"
 )
 UNREACHABLE = 100_000_000
-# The one case that counts in process memory through the project's settings.
-IN_MEMORY = "request path, throttled (memory)"
-UNREACHABLE_HIT = "hit, unreachable rate"
+PING = "PING (the store's client)"
+HIT = "hit, unreachable rate"
+PATH = "request path, throttled (Redis)"
+BARE_PATH = "request path, no throttle classes"
+PING_PATH = "request path, no throttles, one PING"
+MEMORY_PATH = "request path, throttled (memory)"  # the case counting in process memory
 
 
 # --- Setup -----------------------------------------------------------------------------------
@@ -118,8 +121,9 @@ def load_project(project, redis_url):
 
 
 # --- Cases -----------------------------------------------------------------------------------
-def request_path(throttled):
-    """One request's budget accounting: the headers' middleware around DRF's check_throttles."""
+def request_path(throttled, ping=None):
+    """One request's budget accounting: the headers' middleware around DRF's check_throttles.
+    With `ping`, it is called as throughput.py's row (f) does: one PING per request."""
     from api_layer.throttling import RateLimitHeadersMiddleware
     from django.contrib.auth import get_user_model
     from django.http import HttpResponse
@@ -134,6 +138,8 @@ def request_path(throttled):
     def respond(plain_request):
         request = Request(plain_request)
         request.user = user
+        if ping:
+            ping()
         view.check_throttles(request)
         return HttpResponse()
 
@@ -189,28 +195,29 @@ def cases(stack, redis_url):
     client = store.shared.client
     memory = ThrottleStore("memory://", "cost")
     sha, numkeys, *keys_and_args = our_script_call(client, store)
-    reply = client.evalsha(sha, int(numkeys), *keys_and_args)  # once more: its shape
+    numkeys = int(numkeys)
+    reply = client.evalsha(sha, numkeys, *keys_and_args)  # once more: its shape
     return_1 = client.script_load("return 1")
     our_shape = client.script_load(f"return {lua_literal(reply)}")
     wrapped_return_1 = client.register_script("return 1")
-    numkeys = int(numkeys)
     keys, args = keys_and_args[:numkeys], keys_and_args[numkeys:]
-    throttled, unthrottled = request_path(throttled=True), request_path(throttled=False)
+    throttled = request_path(throttled=True)
 
     table = [
-        ("PING (the store's client)", "ping", client.ping),
+        (PING, "ping", client.ping),
         ("hit, 100/minute", "evalsha", lambda: store.hit("cost", "100", 100, 60)),
-        (UNREACHABLE_HIT, "evalsha", lambda: store.hit("cost", "max", UNREACHABLE, 60)),
-        ("request path, throttled (Redis)", "evalsha", throttled),
-        ("request path, no throttle classes", None, unthrottled),
+        (HIT, "evalsha", lambda: store.hit("cost", "max", UNREACHABLE, 60)),
+        (PATH, "evalsha", throttled),
+        (BARE_PATH, None, request_path(throttled=False)),
+        (PING_PATH, "ping", request_path(throttled=False, ping=client.ping)),
         ("hit in memory, unreachable rate", None, lambda: memory.hit("m", "k", UNREACHABLE, 60)),
-        (IN_MEMORY, None, throttled),
+        (MEMORY_PATH, None, throttled),
         ("EVALSHA `return 1`, no key", "evalsha", lambda: client.evalsha(return_1, 0)),
         ("`return 1` + our key and args", "evalsha",
          lambda: client.evalsha(return_1, numkeys, *keys_and_args)),
-        ("constant of our reply's shape", "evalsha", lambda: client.evalsha(our_shape, 0)),
-        ("`return 1` + our args, Script obj", "evalsha",
+        ("`return 1` + our args, Script object", "evalsha",
          lambda: wrapped_return_1(keys=keys, args=args)),
+        ("a constant of our reply's shape", "evalsha", lambda: client.evalsha(our_shape, 0)),
         ("raw socket PING", "ping", raw_call(stack, redis_url, resp_command("PING"))),
         ("raw socket EVALSHA `return 1`", "evalsha",
          raw_call(stack, redis_url, resp_command("EVALSHA", return_1, 0))),
@@ -219,10 +226,13 @@ def cases(stack, redis_url):
 
 
 # --- Measuring -------------------------------------------------------------------------------
-def server_usec(client, command):
-    """(calls, usec) Redis has spent executing `command` since it started (INFO commandstats)."""
-    stats = client.info("commandstats").get(f"cmdstat_{command}", {})
-    return stats.get("calls", 0), stats.get("usec", 0)
+def command_stats(client):
+    """{command: (calls, usec)} Redis has spent executing each command (INFO commandstats);
+    commands a script runs are counted too, inside its EVALSHA and on their own."""
+    return {
+        name.removeprefix("cmdstat_"): (stats["calls"], stats["usec"])
+        for name, stats in client.info("commandstats").items()
+    }
 
 
 def redis_cpu_seconds(pid):
@@ -232,18 +242,17 @@ def redis_cpu_seconds(pid):
 
 def measure(table, client, redis_pid, calls, rounds):
     """Per case and round, microseconds per call: wall clock, CPU here, CPU in redis-server;
-    per case, (calls, usec) of its command in INFO commandstats."""
+    per case, {command: [calls, usec]} from INFO commandstats over all its rounds."""
     from django.conf import settings
 
     redis_url = settings.THROTTLE_STORAGE_URI
     figures = {label: {"wall": [], "here": [], "redis": []} for label, _, _ in table}
-    server = {label: [0, 0] for label, _, _ in table}
+    server = {label: {} for label, _, _ in table}
     for round_number in range(rounds):
         shift = round_number % len(table)
-        for label, command, call in table[shift:] + table[:shift]:
-            settings.THROTTLE_STORAGE_URI = "memory://" if label == IN_MEMORY else redis_url
-            before = server_usec(client, command) if command else (0, 0)
-            redis_before = redis_cpu_seconds(redis_pid)
+        for label, _, call in table[shift:] + table[:shift]:
+            settings.THROTTLE_STORAGE_URI = "memory://" if label == MEMORY_PATH else redis_url
+            stats_before, redis_before = command_stats(client), redis_cpu_seconds(redis_pid)
             started, cpu_started = time.perf_counter(), time.process_time()
             for _ in range(calls):
                 call()
@@ -251,10 +260,12 @@ def measure(table, client, redis_pid, calls, rounds):
             redis_spent = redis_cpu_seconds(redis_pid) - redis_before
             for name, seconds in (("wall", wall), ("here", here), ("redis", redis_spent)):
                 figures[label][name].append(seconds / calls * 1e6)
-            if command:
-                after = server_usec(client, command)
-                server[label][0] += after[0] - before[0]
-                server[label][1] += after[1] - before[1]
+            for command, (count, usec) in command_stats(client).items():
+                count_before, usec_before = stats_before.get(command, (0, 0))
+                if command != "info" and count > count_before:
+                    totals = server[label].setdefault(command, [0, 0])
+                    totals[0] += count - count_before
+                    totals[1] += usec - usec_before
     return figures, server
 
 
@@ -263,44 +274,54 @@ def cpu(values):
     return [here + there for here, there in zip(values["here"], values["redis"])]
 
 
+def series(figures, label, kind):
+    return cpu(figures[label]) if kind == "CPU" else figures[label]["wall"]
+
+
 def ratio_text(numbers, pings):
     ratios = [number / ping for number, ping in zip(numbers, pings)]
     return f"{statistics.median(ratios):5.2f} ({min(ratios):.2f}-{max(ratios):.2f})"
 
 
+def usec_per_call(server, command):
+    calls, usec = server.get(command, (0, 0))
+    return usec / calls if calls else float("nan")
+
+
 def report(table, figures, server):
-    ping = figures[table[0][0]]
+    pings = {kind: series(figures, PING, kind) for kind in ("wall", "CPU")}
     print(
-        f"\n{'':38} {'wall':>6} {'x PING wall':>17}   {'CPU here + Redis':>17} {'x PING CPU':>17}"
+        f"\n{'':38} {'wall':>6} {'x PING wall':>17}   {'CPU here + Redis':>18} {'x PING CPU':>17}"
         f" {'commandstats':>12}\n{'case (us per call)':38} {'':>6} {'(range)':>17}   "
-        f"{'':>17} {'(range)':>17} {'usec/call':>12}"
+        f"{'':>18} {'(range)':>17} {'usec/call':>12}"
     )
-    for label, _, _ in table:
-        values, (calls, usec) = figures[label], server[label]
+    for label, command, _ in table:
+        here, there = (statistics.median(figures[label][name]) for name in ("here", "redis"))
+        wall, total = series(figures, label, "wall"), series(figures, label, "CPU")
         print(
-            f"{label:38} {statistics.median(values['wall']):6.1f}"
-            f" {ratio_text(values['wall'], ping['wall']):>17}"
-            f"   {statistics.median(values['here']):6.1f} + {statistics.median(values['redis']):4.1f}"
-            f" = {statistics.median(cpu(values)):4.1f} {ratio_text(cpu(values), cpu(ping)):>17}"
-            f" {usec / calls if calls else float('nan'):12.2f}"
+            f"{label:38} {statistics.median(wall):6.1f} {ratio_text(wall, pings['wall']):>17}"
+            f"   {here:5.1f} + {there:4.1f} = {statistics.median(total):5.1f}"
+            f" {ratio_text(total, pings['CPU']):>17} {usec_per_call(server[label], command):12.2f}"
         )
+    inside = ", ".join(
+        f"{command.upper()} {usec_per_call(server[HIT], command):.2f}"
+        for command in server[HIT]
+        if command != "evalsha"
+    )
+    print(f"\nInside our script (usec per call, {HIT}): {inside}")
 
-    def less(label, baseline, kind):
-        numbers = cpu(figures[label]) if kind == "CPU" else figures[label][kind]
-        minus = cpu(figures[baseline]) if kind == "CPU" else figures[baseline][kind]
-        return [number - other for number, other in zip(numbers, minus)]
-
-    print("\nThe throttle's cost against one PING, paired per round (target: at most 1.1x):")
-    path, bare = "request path, throttled (Redis)", "request path, no throttle classes"
+    print("\nThe throttle's cost against one PING's, paired per round (target: at most 1.1x):")
     for kind in ("wall", "CPU"):
-        pings = cpu(ping) if kind == "CPU" else ping[kind]
-        hit = cpu(figures[UNREACHABLE_HIT]) if kind == "CPU" else figures[UNREACHABLE_HIT][kind]
+        bare = series(figures, BARE_PATH, kind)
+        throttle = [t - b for t, b in zip(series(figures, PATH, kind), bare)]
+        one_ping = [p - b for p, b in zip(series(figures, PING_PATH, kind), bare)]
+        hit = ratio_text(series(figures, HIT, kind), pings[kind])
         print(
-            f"  {kind:4}: the store's hit {ratio_text(hit, pings)};"
-            f" the request path less no throttle classes {ratio_text(less(path, bare, kind), pings)}"
+            f"  {kind:4}: the store's hit against PING {hit}; in the request path, the throttle"
+            f" against one PING {ratio_text(throttle, one_ping)}"
         )
-    memory = statistics.median(less(IN_MEMORY, bare, "wall"))
-    print(f"  in memory, the request path's throttle costs {memory:.1f} us a request (wall)")
+    memory = [m - b for m, b in zip(figures[MEMORY_PATH]["wall"], figures[BARE_PATH]["wall"])]
+    print(f"  in memory, the throttle costs the request path {statistics.median(memory):.1f} us")
 
 
 def main():
