@@ -73,7 +73,7 @@ def count_throttle_decision(scope, policy, admitted):
     throttle_decisions(scope, policy, admitted).inc()
 
 
-@cache  # a few children, kept: `labels()` finds one under a lock, about 1 us a throttled request
+@cache  # a few children, kept: `labels()` would look one up under a lock on every request
 def throttle_decisions(scope, policy, admitted):
     return THROTTLE_DECISIONS.labels(scope, policy, "admitted" if admitted else "refused")
 

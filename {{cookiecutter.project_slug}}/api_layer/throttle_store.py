@@ -14,9 +14,9 @@ sorted set, counts it, admits, and hands back the remaining budget and the oldes
 atomic round trip per counted request, the least a budget shared exactly by every process can
 take. It goes by hash through redis-py's public `evalsha`, and is loaded with `script_load` when
 Redis answers NOSCRIPT (a restart, a `SCRIPT FLUSH`); a script Redis did not know did not run, so
-no request is counted twice. (redis-py's `register_script` does the same, at about 4 us more a
-call: bench/throttle_cost.py.) In memory (the embedded default), the twin of that script runs
-under one lock, with the same semantics.
+no request is counted twice (redis-py's `register_script` does the same, with more work per
+call). In memory (the embedded default), the twin of that script runs under one lock, with the
+same semantics.
 
 Why our own and not `limits`: limits 5.8 counts exactly, but needs two round trips for a hit plus
 the figures the RateLimit headers need, and its `MemoryStorage` starts a timer thread every few
@@ -124,7 +124,6 @@ class RedisLog:
 
     def __init__(self, url, key_prefix):
         self.key_prefix = key_prefix
-        self.keys_start = f"{key_prefix}:"
         # No retries: a retried script could count a request twice, and a hung Redis would
         # cost several timeouts instead of one. A connection Redis dropped is replaced anyway.
         self.client = redis.Redis.from_url(
@@ -140,7 +139,7 @@ class RedisLog:
 
     def hit(self, policy, key, rate, seconds):
         """Count one request; return (admitted, remaining, time.time() when a slot frees)."""
-        arguments = (f"{self.keys_start}{policy}:{key}", time.time(), rate, seconds)
+        arguments = (f"{self.key_prefix}:{policy}:{key}", time.time(), rate, seconds)
         try:
             reply = self.client.evalsha(self.sha, 1, *arguments)
         except redis.exceptions.NoScriptError:  # Redis forgot it (a restart, SCRIPT FLUSH)
