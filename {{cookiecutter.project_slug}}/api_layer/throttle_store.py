@@ -64,6 +64,8 @@ SWEEP_SECONDS = 1.0
 # requests of the same instant append "+" until theirs is. Returns one string, "count oldest": the
 # count after this request, negative when refused, and the oldest entry's time as Redis prints it
 # (every digit of the double). One string is what redis-py reads fastest after a bare integer.
+# (The oldest is read from its score, not its name: entries a former version named otherwise
+# still read right during an upgrade.)
 SLIDING_LOG = """
 local log, now = KEYS[1], ARGV[1]
 redis.call("ZREMRANGEBYSCORE", log, "-inf", now - ARGV[3])

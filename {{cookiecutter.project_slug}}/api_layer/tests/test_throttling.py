@@ -533,6 +533,15 @@ def test_store_counts_every_request_of_one_instant(request, where, clock):
         assert in_redis("instant", "key") == (5, clock.now)
 
 
+def test_redis_store_reads_entries_a_former_version_named_otherwise(redis_store, clock):
+    """During an upgrade, budgets hold entries named by the former script (a random name): the
+    oldest is read from its time, whatever its name."""
+    name = f"{settings.THROTTLE_KEY_PREFIX}:upgrade:key"
+    redis_store.shared.client.zadd(name, {uuid.uuid4().hex: clock.now - 10})
+
+    assert redis_store.hit("upgrade", "key", 5, 60) == (True, 3, clock.now - 10 + 60)
+
+
 def test_redis_store_counts_each_request_once_after_redis_forgets_its_script(
     redis_store, monkeypatch
 ):
