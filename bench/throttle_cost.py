@@ -20,7 +20,10 @@ The cases:
   unreachable rate, over Redis and in memory;
 - the request path: `RateLimitHeadersMiddleware` around DRF's `check_throttles` with the
   project's throttle classes, one authenticated user (what a list request runs for its budget),
-  minus the same path with no throttle classes, over Redis and in memory.
+  over Redis and in memory; with no throttle classes; with none but one PING (throughput.py's row
+  (f)). A round trip slows the Python that runs after it (its caches refilled): in this short
+  path that is mostly the throttle's own code, so the request path's ratio is an upper bound, and
+  the store's hit against a PING is the like-for-like figure.
 Where the time over a PING goes, each through redis-py's public methods:
 - EVALSHA of `return 1` with no key: the least any script costs;
 - the same with the key and arguments our hit sends (read back from SLOWLOG): their encoding;
