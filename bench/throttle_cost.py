@@ -1,12 +1,19 @@
 """What the throttle costs a request over Redis, against one bare Redis PING: in process, paired.
 
-    python3 bench/throttle_cost.py [--rounds 7] [--calls 2000] [--template PATH]   # about 30 s
+    python3 bench/throttle_cost.py [--rounds 7] [--calls 2000] [--placement same|apart|free]
+                                   [--template PATH]   # about 20 s
 
 No server and no load generator: one thread calls each case `--calls` times in a row, and every
 round runs every case once, interleaved (each round starts one case further on), so a change in
 the machine's load reaches all cases alike. The table shows each case's median time per call
 (wall clock: the request waits for Redis) and client CPU per call, and its ratio to the PING of
 the same round (the median of the per-round ratios, and their range).
+
+Where the two ends of a round trip run moves every figure: on one CPU (`--placement same`, the
+default: this process and redis-server pinned to one CPU) a round trip costs least, and the
+ratios are the strictest; on two (`apart`), each request and each reply wakes the other CPU, which
+on a virtual machine costs tens of microseconds per round trip, the same for every case, so the
+ratios shrink toward 1; `free` leaves it to the scheduler, and runs then mix both.
 
 Bakes the template (`--template`, default this checkout; Redis variant, SQLite, setup skipped)
 into a temporary folder and imports the baked project here, its user rate set unreachable
@@ -71,7 +78,7 @@ def free_port():
 
 
 def start_redis(stack, folder):
-    """A private redis-server on loopback; stopped when the run ends."""
+    """A private redis-server on loopback, stopped when the run ends: (its URL, its pid)."""
     if not shutil.which("redis-server"):
         sys.exit("throttle_cost.py needs redis-server on PATH (apt-get install redis-server)")
     port = free_port()
@@ -87,6 +94,20 @@ def start_redis(stack, folder):
             return f"redis://127.0.0.1:{port}/0", server.pid
         time.sleep(0.05)
     sys.exit("the private redis-server did not start")
+
+
+def place(placement, redis_pid):
+    """Pin this process and redis-server (every thread of it) to one CPU, or to two."""
+    if placement == "free":
+        return "as the scheduler chooses"
+    cpus = sorted(os.sched_getaffinity(0))
+    if placement == "apart" and len(cpus) < 2:
+        sys.exit("--placement apart needs two CPUs")
+    here, there = cpus[0], cpus[0] if placement == "same" else cpus[1]
+    os.sched_setaffinity(0, {here})
+    for thread in Path(f"/proc/{redis_pid}/task").iterdir():
+        os.sched_setaffinity(int(thread.name), {there})
+    return f"this process on CPU {here}, redis-server on CPU {there}"
 
 
 def bake(folder, template):
@@ -331,6 +352,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--calls", type=int, default=2000, help="calls per case per round")
+    parser.add_argument("--placement", choices=["same", "apart", "free"], default="same")
     parser.add_argument("--template", type=Path, default=ROOT, help="the template to bake")
     options = parser.parse_args()
 
@@ -342,10 +364,12 @@ def main():
         from redis.utils import HIREDIS_AVAILABLE
 
         client, table = cases(stack, redis_url)
+        placement = place(options.placement, redis_pid)
         print(
-            f"redis-py {redis.__version__} (hiredis: {HIREDIS_AVAILABLE}), Redis "
-            f"{client.info('server')['redis_version']}; {options.rounds} rounds x "
-            f"{options.calls} calls per case; load average {os.getloadavg()[0]:.2f}"
+            f"{options.template.resolve()}: redis-py {redis.__version__} (hiredis:"
+            f" {HIREDIS_AVAILABLE}), Redis {client.info('server')['redis_version']}; {placement};"
+            f" {options.rounds} rounds x {options.calls} calls per case; load average"
+            f" {os.getloadavg()[0]:.2f}"
         )
         figures, server = measure(table, client, redis_pid, options.calls, options.rounds)
         report(table, figures, server)
