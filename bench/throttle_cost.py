@@ -5,9 +5,10 @@
 
 No server and no load generator: one thread calls each case `--calls` times in a row, and every
 round runs every case once, interleaved (each round starts one case further on), so a change in
-the machine's load reaches all cases alike. The table shows each case's median time per call
-(wall clock: the request waits for Redis) and client CPU per call, and its ratio to the PING of
-the same round (the median of the per-round ratios, and their range).
+the machine's load reaches all cases alike. The table shows each case's median wall time per call
+(the request waits for Redis) and CPU per call, here and in redis-server's main thread together
+(what a saturated machine spends), each with its ratio to the PING of the same round (the median
+of the per-round ratios, and their range).
 
 Where the two ends of a round trip run moves every figure: on one CPU (`--placement same`, the
 default: this process and redis-server pinned to one CPU) a round trip costs least, and the
@@ -33,7 +34,8 @@ The cases:
   the store's hit against a PING is the like-for-like figure.
 Where the time over a PING goes, each through redis-py's public methods:
 - EVALSHA of `return 1` with no key: the least any script costs;
-- the same with the key and arguments our hit sends (read back from SLOWLOG): their encoding;
+- the same with the key and arguments our hit sends, as the bytes SLOWLOG read back: sending
+  them (formatting fresh numbers, as a hit does, costs a little more);
 - a script that returns a constant of our reply's shape, no arguments: parsing the reply;
 - `return 1` with our arguments through `register_script`'s Script object: the wrapper;
 - PING and EVALSHA `return 1` as hand-written RESP over a socket of their own, no redis-py: the
