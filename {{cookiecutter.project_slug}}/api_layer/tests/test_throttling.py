@@ -1,5 +1,6 @@
 """Throttling through the whole HTTP stack: budgets, keys, headers and the store behind them."""
 
+import hashlib
 import logging
 import multiprocessing
 import sys
@@ -514,6 +515,33 @@ def test_store_reports_what_the_window_holds(request, where, clock):
         assert in_redis("stats", "key")[1] == pytest.approx(start + 20)
 
 
+@pytest.mark.parametrize("where", ["memory", "redis"])
+def test_store_counts_every_request_of_one_instant(request, where, clock):
+    """Requests at the very same time.time() (threads, or processes sharing Redis) each count:
+    in Redis, where a request's entry is named by its time, the names are kept apart."""
+    if where == "redis":
+        store = request.getfixturevalue("redis_store")
+    else:
+        store = store_module.ThrottleStore("memory://", "t")
+
+    hits = [store.hit("instant", "key", 5, 60) for _ in range(6)]
+
+    expected = [(True, 4), (True, 3), (True, 2), (True, 1), (True, 0), (False, 0)]
+    assert [hit[:2] for hit in hits] == expected
+    assert {hit[2] for hit in hits} == {clock.now + 60}
+    if where == "redis":
+        assert in_redis("instant", "key") == (5, clock.now)
+
+
+def test_redis_store_reads_entries_a_former_version_named_otherwise(redis_store, clock):
+    """During an upgrade, budgets hold entries named by the former script (a random name): the
+    oldest is read from its time, whatever its name."""
+    name = f"{settings.THROTTLE_KEY_PREFIX}:upgrade:key"
+    redis_store.shared.client.zadd(name, {uuid.uuid4().hex: clock.now - 10})
+
+    assert redis_store.hit("upgrade", "key", 5, 60) == (True, 3, clock.now - 10 + 60)
+
+
 def test_redis_store_counts_each_request_once_after_redis_forgets_its_script(
     redis_store, monkeypatch
 ):
@@ -522,13 +550,16 @@ def test_redis_store_counts_each_request_once_after_redis_forgets_its_script(
     would make every other client of a shared Redis reload theirs)."""
     before = [redis_store.hit("forgotten", "key", 5, 60)[:2] for _ in range(2)]
     unseen = f"{store_module.SLIDING_LOG}\n-- {uuid.uuid4().hex}"
-    script = redis_store.shared.client.register_script(unseen)
-    monkeypatch.setattr(redis_store.shared, "script", script)
+    sha = hashlib.sha1(unseen.encode(), usedforsecurity=False).hexdigest()
+    monkeypatch.setattr(redis_store.shared, "script", unseen)
+    monkeypatch.setattr(redis_store.shared, "sha", sha)
+    assert redis_store.shared.client.script_exists(sha) == [False]
 
     after = [redis_store.hit("forgotten", "key", 5, 60)[:2] for _ in range(4)]
 
     assert before + after == [(True, 4), (True, 3), (True, 2), (True, 1), (True, 0), (False, 0)]
     assert in_redis("forgotten", "key")[0] == 5
+    assert redis_store.shared.client.script_exists(sha) == [True]  # loaded on NOSCRIPT
 
 
 def test_redis_store_keeps_counting_in_redis_after_redis_drops_its_connection(redis_store, caplog):
