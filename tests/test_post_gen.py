@@ -16,8 +16,10 @@ import socket
 import stat
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 from cookiecutter.main import cookiecutter
@@ -393,6 +395,38 @@ def test_failing_bundled_test_is_reported_and_the_project_kept(
     assert_one_line_failure(err, "run_test_suite", "1 failed", finish="-m pytest")
     assert_project_on_disk(project)
     assert (project / "tokens.local.json").is_file()
+
+
+def processes_working_in(folder):
+    """Ids of the running processes whose working directory is `folder` (Linux's /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and (entry / "cwd").resolve() == folder.resolve():
+                found.append(int(entry.name))
+        except OSError:  # gone meanwhile, or not ours to read
+            continue
+    return found
+
+
+def test_a_step_failing_beside_the_suite_stops_it(template, tmp_path, capfd, monkeypatch):
+    # The suite would run a minute (one test that sleeps); migrate fails at once (no such folder).
+    monkeypatch.setenv("PYTEST_ADDOPTS", "tasks/tests/test_zz_sleeps.py")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'no-such-folder' / 'db.sqlite3'}")
+    sleepy = tmp_path / "sleepy-template"
+    shutil.copytree(template, sleepy, ignore=LOCAL_CLUTTER)
+    (sleepy / "{{cookiecutter.project_slug}}" / "tasks" / "tests" / "test_zz_sleeps.py").write_text(
+        "import time\n\n\ndef test_sleeps():\n    time.sleep(60)\n"
+    )
+    started = time.monotonic()
+
+    project = generate(sleepy, tmp_path, run_tests="yes")
+
+    assert time.monotonic() - started < 45
+    err = capfd.readouterr().err
+    assert_one_line_failure(err, "migrate", "migrate failed")
+    assert_project_on_disk(project)
+    assert processes_working_in(project) == []
 
 
 @pytest.fixture
