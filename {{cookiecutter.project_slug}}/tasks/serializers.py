@@ -1,4 +1,3 @@
-from django.utils import timezone
 from rest_framework import serializers
 
 from .models import Task
@@ -52,12 +51,11 @@ def listed_tasks(rows, owner):
     path (an attribute lookup and a `to_representation` per field and task) plus a model
     instance per row and a join for the owner's name were about a quarter of its CPU
     (bench/profile_list.py).
-    Timestamps still go through DRF's own DateTimeField, in the current time zone as the
-    serializer's; the owner's name is the caller's, as the list holds only their tasks.
+    Timestamps still go through DRF's own DateTimeField, as the serializer's (the current time
+    zone, or none with USE_TZ off); the owner's name is the caller's, as the list holds only
+    their tasks.
     """
-    timestamp = serializers.DateTimeField(
-        default_timezone=timezone.get_current_timezone()
-    ).to_representation
+    timestamp = serializers.DateTimeField().to_representation
     username = owner.username  # the serializer's `created_by.username`
     return [
         {

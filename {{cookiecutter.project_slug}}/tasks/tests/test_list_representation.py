@@ -62,12 +62,16 @@ def serializer_body(tasks):
     )
 
 
-@pytest.mark.parametrize("time_zone", ["UTC", "America/St_Johns"])
+@pytest.mark.parametrize(
+    ("time_zone", "use_tz"), [("UTC", True), ("America/St_Johns", True), ("UTC", False)]
+)
 def test_list_body_is_the_serializers_byte_for_byte(
-    settings, alice_client, alice, tasks_of_every_shape, time_zone
+    settings, alice_client, alice, tasks_of_every_shape, time_zone, use_tz
 ):
-    # A time zone with a half-hour offset: both must convert timestamps the same way.
+    # A time zone with a half-hour offset, and none at all (USE_TZ off: naive timestamps, no
+    # "Z"): both must convert timestamps the same way.
     settings.TIME_ZONE = time_zone
+    settings.USE_TZ = use_tz
     tasks = list(Task.objects.filter(created_by=alice).order_by("-created_at", "-id"))
 
     response = alice_client.get(LIST, {"page_size": 100})
