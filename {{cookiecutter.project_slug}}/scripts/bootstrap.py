@@ -566,8 +566,9 @@ def main(argv=None):
     options = parse_args(argv)
     # The steps' Python processes cache the bytecode of what they import (in .venv, or the
     # current Python's packages with `--setup current`, and in the project's __pycache__ folders,
-    # git- and docker-ignored), even where PYTHONDONTWRITEBYTECODE is set: each of them, and every later test run, would otherwise compile Django, the test
-    # tools and pytest's rewritten plugin modules afresh (seconds per run).
+    # git- and docker-ignored), even where PYTHONDONTWRITEBYTECODE is set: each of them, and
+    # every later test run, would otherwise compile Django, the test tools and pytest's
+    # rewritten plugin modules afresh (seconds per run).
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     if options.ensure_database:
         ensure_database()
