@@ -25,7 +25,6 @@ import functools
 import io
 import os
 import pstats
-import shutil
 import statistics
 import subprocess
 import sys
@@ -37,32 +36,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 from throughput import (  # bench/ is not a package
-    CLUTTER,
     FILTERED_QUERY,
     SLUG,
     TASKS_PER_USER,
     UNREACHABLE_RATE,
+    bake_quietly,
     child_env,
     postgres,
 )
 
 PATHS = {"list": ("/api/tasks/", ""), "filtered+searched": ("/api/tasks/", FILTERED_QUERY)}
-
-
-def bake(folder, env):
-    template = folder / "template"
-    shutil.copytree(ROOT, template, ignore=CLUTTER)
-    config = folder / "cookiecutter.yaml"
-    config.write_text(f'cookiecutters_dir: "{folder}/cc"\nreplay_dir: "{folder}/replay"\n')
-    answers = ["database=postgresql", "cache=redis", "setup=current", "run_tests=no"]
-    result = subprocess.run(
-        [sys.executable, "-m", "cookiecutter", "--no-input", "--config-file", str(config),
-         "-o", str(folder / "out"), str(template), f"project_slug={SLUG}", *answers],
-        env=env, capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    if result.returncode != 0:
-        sys.exit(f"bake failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
-    return folder / "out" / SLUG
 
 
 def main():
@@ -90,7 +73,8 @@ def main():
             LOG_DESTINATION="file",
             LOG_FILE=str(folder / "api.log"),
         )
-        project = bake(folder, env)
+        answers = ["database=postgresql", "cache=redis", "setup=current", "run_tests=no"]
+        project = bake_quietly(ROOT, folder, SLUG, answers, env)
         subprocess.run(
             [sys.executable, __file__, "--measure", *sys.argv[1:]], cwd=project, env=env,
             check=True,

@@ -60,9 +60,9 @@ import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CLUTTER = shutil.ignore_patterns(
-    ".git", ".venv", "__pycache__", "*.pyc", ".ruff_cache", ".pytest_cache", "bench"
-)
+sys.path.insert(0, str(ROOT / "bench"))
+from throughput import bake_quietly  # bench/ is not a package
+
 UNREACHABLE = 100_000_000
 PING = "PING (the store's client)"
 HIT = "hit, unreachable rate"
@@ -110,23 +110,6 @@ def place(placement, redis_pid):
     for thread in Path(f"/proc/{redis_pid}/task").iterdir():
         os.sched_setaffinity(int(thread.name), {there})
     return f"this process on CPU {here}, redis-server on CPU {there}"
-
-
-def bake(folder, template):
-    """The Redis variant of `template`, baked quietly (its output shown only if it fails)."""
-    copy = folder / "template"
-    shutil.copytree(template, copy, ignore=CLUTTER)
-    config = folder / "cookiecutter.yaml"
-    config.write_text(f'cookiecutters_dir: "{folder}/cc"\nreplay_dir: "{folder}/replay"\n')
-    answers = ["project_slug=cost_api", "database=sqlite", "cache=redis", "setup=skip"]
-    baked = subprocess.run(
-        [sys.executable, "-m", "cookiecutter", "--no-input", "--output-dir", str(folder / "out"),
-         "--config-file", str(config), str(copy), *answers, "run_tests=no"],
-        check=False, capture_output=True, text=True,
-    )  # fmt: skip
-    if baked.returncode:
-        sys.exit(f"the bake failed:\n{baked.stdout}{baked.stderr}")
-    return folder / "out" / "cost_api"
 
 
 def load_project(project, redis_url):
@@ -361,7 +344,9 @@ def main():
     with contextlib.ExitStack() as stack:
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="throttle-cost-")))
         redis_url, redis_pid = start_redis(stack, folder)
-        load_project(bake(folder, options.template.resolve()), redis_url)
+        answers = ["database=sqlite", "cache=redis", "setup=skip", "run_tests=no"]
+        project = bake_quietly(options.template.resolve(), folder, "cost_api", answers)
+        load_project(project, redis_url)
         import redis
         from redis.utils import HIREDIS_AVAILABLE
 

@@ -328,6 +328,23 @@ else:
 """
 
 
+def bake_quietly(template, folder, slug, answers, env=None):
+    """Bake a copy of `template` into `folder`/out with `answers` (key=value), through
+    cookiecutter's command line with a config of its own; its output shown only if it fails."""
+    copy = folder / "template"
+    shutil.copytree(template, copy, ignore=CLUTTER)
+    config = folder / "cookiecutter.yaml"
+    config.write_text(f'cookiecutters_dir: "{folder}/cc"\nreplay_dir: "{folder}/replay"\n')
+    result = subprocess.run(
+        [sys.executable, "-m", "cookiecutter", "--no-input", "--config-file", str(config),
+         "--output-dir", str(folder / "out"), str(copy), f"project_slug={slug}", *answers],
+        env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if result.returncode != 0:
+        sys.exit(f"bake failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+    return folder / "out" / slug
+
+
 def bake(folder, database, cache):
     from cookiecutter.main import cookiecutter
 
