@@ -11,11 +11,12 @@ project's packages) into a temporary folder with a scratch database of its own, 
 request log written to a file. For the plain list and the filtered+searched one (throughput.py's
 `FILTERED_QUERY`) it prints the queries per request, CPU ms per request (`time.process_time` of
 this process only: PostgreSQL's and Redis's own CPU are not in it), the median of `--batches`
-batches of `--requests`, and cProfile's top entries of one more batch, by cumulative and by own
-time. The profile runs on cProfile's own clock: wall time, so the waits for PostgreSQL and Redis
-are in it, as psycopg's and redis-py's socket calls (a CPU clock costs a system call per entry
-and exit, which would swamp the figures). No server and no load generator: it runs beside
-other work, unlike throughput.py.
+batches of `--requests`, and of one more batch under cProfile: the steps of the request, own time
+by package (Django's by subpackage) and the top entries by cumulative and by own time. The
+profile runs on cProfile's own clock: wall time, so the waits for PostgreSQL and Redis are in
+it, as psycopg's and redis-py's socket calls (a CPU clock costs a system call per entry and
+exit, which would swamp the figures). No server and no load generator: it runs beside other
+work, unlike throughput.py, though that work moves its CPU figures (instructions.py's do not).
 """
 
 import argparse
@@ -120,7 +121,8 @@ def measure(options):
             call()
         profiler.disable()
         print_steps(profiler, options.requests)
-        for order in ("cumulative", "tottime"):
+        print_packages(profiler, options.requests)
+        for order in ("cumulative", "tottime") if options.top else ():
             out = io.StringIO()
             stats = pstats.Stats(profiler, stream=out).strip_dirs().sort_stats(order)
             stats.print_stats(options.top)
@@ -163,6 +165,29 @@ def print_steps(profiler, requests):
         if seconds:
             total = total or seconds
             print(f"{label:40} {1000 * seconds / requests:7.3f} {seconds / total:6.1%}")
+
+
+def print_packages(profiler, requests):
+    """Own time per package (the project's apps as one), largest first: which layer to look at.
+    psycopg's and redis-py's include the waits for their servers."""
+    stats = pstats.Stats(profiler).stats
+    owners = {}
+    for (filename, _, name), entry in stats.items():
+        if "site-packages/" in filename:
+            owner = filename.split("site-packages/", 1)[1].split("/")[0]
+            if owner == "django":
+                owner = "django/" + filename.split("django/", 1)[1].split("/")[0]
+        elif filename.startswith(os.getcwd()):
+            owner = "the project"
+        elif filename == "~":
+            owner = "builtins: " + name.split(" of ")[0].strip("<>{}").replace("method ", "")
+        else:
+            owner = "stdlib: " + Path(filename).stem
+        owners[owner] = owners.get(owner, 0) + entry[2]
+    total = sum(owners.values())
+    print("--- own time by package, profiled ms per request (share)")
+    for owner, seconds in sorted(owners.items(), key=lambda item: -item[1])[:20]:
+        print(f"{owner:40} {1000 * seconds / requests:7.3f} {seconds / total:6.1%}")
 
 
 def get(application, environ):

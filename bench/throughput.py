@@ -1,6 +1,7 @@
 """List-endpoint throughput under gunicorn, up to seven servers side by side in one run.
 
     python3 bench/throughput.py [--seconds 5] [--rounds 3] [--workers 2] [--connections 8]
+        [--baseline PATH] [--rows abcdefgh]
 
 (a) a bare Django view returning a small JSON body: the ceiling;
 (b) the tutorial-style DRF list (bench/tutorial/: ModelViewSet, DRF TokenAuthentication,
@@ -14,7 +15,10 @@
 (f) with Redis: throttles emptied, and one bare Redis PING per request (a bench-only middleware):
     the floor of one round trip. Target: the throttle (d) - (c) costs at most 1.1x what that PING
     costs (d) - (f), paired per round; in memory, (d) - (e) at most 3%.
-(g) the hardened project as (c), its list filtered, searched and ordered (FILTERED_QUERY).
+(g) the hardened project as (c), its list filtered, searched and ordered (FILTERED_QUERY);
+(h) with `--baseline PATH`: (c) baked from another checkout of this template (main, say), so a
+    change is measured against what it changes in the same run: (c) / (h) is printed.
+`--rows` runs some of them only (`--rows abch`: more rounds in the same time); (a) always runs.
 
 Every server gets the same gunicorn workers; each list request is a page of 20 with a valid token.
 The load comes from `wrk` on loopback when installed (`apt-get install wrk`), else from a pool of
@@ -345,11 +349,11 @@ def bake_quietly(template, folder, slug, answers, env=None):
     return folder / "out" / slug
 
 
-def bake(folder, database, cache):
+def bake(folder, database, cache, source=ROOT):
     from cookiecutter.main import cookiecutter
 
     template = folder / "template"
-    shutil.copytree(ROOT, template, ignore=CLUTTER)
+    shutil.copytree(source, template, ignore=CLUTTER)
     config = folder / "cookiecutter.yaml"
     config.write_text(f'cookiecutters_dir: "{folder}/cc"\nreplay_dir: "{folder}/replay"\n')
     return Path(
@@ -371,10 +375,11 @@ def bake(folder, database, cache):
 
 def database_urls(stack, folder, use_postgres):
     """A fresh database per app; PostgreSQL ones are dropped when the run ends."""
+    apps = ("generated", "tutorial", "baseline")
     if not use_postgres:
-        return {name: f"sqlite:///{folder}/{name}.sqlite3" for name in ("generated", "tutorial")}
+        return {name: f"sqlite:///{folder}/{name}.sqlite3" for name in apps}
     suffix = uuid.uuid4().hex[:8]
-    names = {name: f"bench_{name}_{suffix}" for name in ("generated", "tutorial")}
+    names = {name: f"bench_{name}_{suffix}" for name in apps}
     with postgres() as admin:
         for name in names.values():
             admin.execute(f'CREATE DATABASE "{name}"')
@@ -406,7 +411,11 @@ def main():
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers each")
     parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--baseline", type=Path, help="another checkout of this template: (h)")
+    parser.add_argument("--rows", default="abcdefgh", help="which servers to run (a always)")
     options = parser.parse_args()
+    if options.baseline and not (options.baseline / "cookiecutter.json").is_file():
+        parser.error(f"--baseline {options.baseline}: no cookiecutter.json there")
 
     use_postgres, use_redis = postgres_answers(), redis_answers()
     load = wrk_load if shutil.which("wrk") else python_load
@@ -440,6 +449,18 @@ def main():
             DJANGO_SETTINGS_MODULE="tutorial_project.settings",
         )
         python(project, generated_env, "manage.py", "migrate", "--noinput")
+        if options.baseline:
+            baseline = bake(
+                folder / "baseline",
+                "postgresql" if use_postgres else "sqlite",
+                "redis" if use_redis else "locmem",
+                source=options.baseline,
+            )
+            baseline_env = {**generated_env, "DATABASE_URL": urls["baseline"]}
+            python(baseline, baseline_env, "manage.py", "migrate", "--noinput")
+            baseline_token = python(
+                baseline, baseline_env, "-c", SEED, "generated", str(TASKS_PER_USER)
+            ).split()[-1]
         python(TUTORIAL, tutorial_env, "-m", "django", "migrate", "--noinput")
         generated_token = python(
             project, generated_env, "-c", SEED, "generated", str(TASKS_PER_USER)
@@ -468,6 +489,11 @@ def main():
         servers.append(Server("g hardened, filtered+searched", project, generated_env,
                               "config.wsgi", f"/api/tasks/?{FILTERED_QUERY}", generated_token,
                               workers))  # fmt: skip
+        if options.baseline:
+            servers.append(Server(f"h baseline {options.baseline.name}, throttle on", baseline,
+                                  baseline_env, "config.wsgi", "/api/tasks/", baseline_token,
+                                  workers))  # fmt: skip
+        servers = [server for server in servers if server.label[0] in "a" + options.rows]
         for server in servers:
             stack.callback(server.stop)
             server.start()
@@ -522,32 +548,42 @@ def report(servers, rates, cpu, refused, queries):
             f"{label:30} {median[label]:6.0f} {median[label] / ceiling:6.3f} "
             f"{cpu_ms[label]:10.2f} {refused[label]:7d}  {counts:44}  {runs}"
         )
-    tutorial, hardened, unthrottled = (median[server.label] for server in servers[1:4])
-    speedup = hardened / tutorial
-    overhead = (unthrottled - hardened) / unthrottled
-    # (c) and (d) run next to each other in every round: the median of their ratios per round
-    # is less swayed by load that comes and goes on the machine than the ratio of the medians.
-    paired = statistics.median(
-        1 - on / off for on, off in zip(rates[servers[2].label], rates[servers[3].label])
-    )
-    cpu_overhead = cpu_ms[servers[2].label] / cpu_ms[servers[3].label] - 1
+    row = {server.label[0]: server.label for server in servers}
     constant = all(len(set(counts.values())) == 1 for counts in queries.values())
     print()
-    print(f"hardened / tutorial list: {speedup:.2f}x req/s (target >= 3x): "
-          f"{'met' if speedup >= 3 else 'NOT met'}; app CPU per request "
-          f"{cpu_ms[servers[1].label] / cpu_ms[servers[2].label]:.2f}x less")  # fmt: skip
-    print(f"hardened / bare view: {hardened / ceiling:.3f}x req/s (target >= 0.25x): "
-          f"{'met' if hardened / ceiling >= 0.25 else 'NOT met'}")  # fmt: skip
-    print(f"throttle overhead: {overhead:.1%} req/s, {cpu_overhead:+.1%} CPU per request; "
-          f"paired per round: {paired:.1%} (judged against one PING below)")  # fmt: skip
-    by_letter = {server.label[0]: server.label for server in servers}
-    if "e" in by_letter:
-        in_memory = median[by_letter["e"]]
+    hardened = median[row["c"]] if "c" in row else None
+    if hardened and "b" in row:
+        speedup = hardened / median[row["b"]]
+        print(f"hardened / tutorial list: {speedup:.2f}x req/s (target >= 3x): "
+              f"{'met' if speedup >= 3 else 'NOT met'}; app CPU per request "
+              f"{cpu_ms[row['b']] / cpu_ms[row['c']]:.2f}x less")  # fmt: skip
+    if hardened:
+        print(f"hardened / bare view: {hardened / ceiling:.3f}x req/s (target >= 0.25x): "
+              f"{'met' if hardened / ceiling >= 0.25 else 'NOT met'}")  # fmt: skip
+    if hardened and "h" in row:
+        # Paired per round, as (c) and (d) below: the two run next to each other every round.
+        paired = statistics.median(c / h for c, h in zip(rates[row["c"]], rates[row["h"]]))
+        print(f"this checkout / baseline (c) / (h): {hardened / median[row['h']]:.3f}x req/s, "
+              f"paired per round {paired:.3f}x; CPU per request "
+              f"{cpu_ms[row['c']] / cpu_ms[row['h']]:.3f}x")  # fmt: skip
+    if hardened and "d" in row:
+        unthrottled = median[row["d"]]
+        overhead = (unthrottled - hardened) / unthrottled
+        # (c) and (d) run next to each other in every round: the median of their ratios per
+        # round is less swayed by load that comes and goes on the machine than the ratio of
+        # the medians.
+        paired = statistics.median(1 - c / d for c, d in zip(rates[row["c"]], rates[row["d"]]))
+        cpu_overhead = cpu_ms[row["c"]] / cpu_ms[row["d"]] - 1
+        print(f"throttle overhead: {overhead:.1%} req/s, {cpu_overhead:+.1%} CPU per request; "
+              f"paired per round: {paired:.1%} (judged against one PING below)")  # fmt: skip
+    if hardened and "d" in row and "e" in row:
+        in_memory = median[row["e"]]
         memory_cost = (unthrottled - in_memory) / unthrottled
         print(f"throttle overhead in process memory (e): {memory_cost:.1%} req/s (target <= 3%): "
               f"{'met' if memory_cost <= 0.03 else 'NOT met'}; Redis over memory (c) vs (e): "
               f"{(in_memory - hardened) / in_memory:.1%}")  # fmt: skip
-        on, off, ping = (rates[by_letter[letter]] for letter in "cdf")
+    if hardened and "d" in row and "f" in row:
+        on, off, ping = (rates[row[letter]] for letter in "cdf")
         ratios = [(1 - c / d) / (1 - f / d) for c, d, f in zip(on, off, ping) if f < d]
         ratio = statistics.median(ratios) if ratios else float("nan")
         ping_cost = statistics.median(1 - f / d for d, f in zip(off, ping))
