@@ -37,14 +37,20 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "bench"))
-from throughput import (  # bench/ is not a package
+sys.path.insert(0, str(ROOT / "bench"))  # bench/ is not a package
+from profile_list import (
+    ANSWERS,
+    drop_database,
+    get,
+    production_env,
+    wsgi_environ,
+)
+from throughput import (
     FILTERED_QUERY,
     SEED,
     SLUG,
     TASKS_PER_USER,
     TUTORIAL,
-    UNREACHABLE_RATE,
     bake_quietly,
     child_env,
     postgres,
@@ -146,21 +152,8 @@ def prepare(stack, folder, template):
         admin.execute(f'CREATE DATABASE "{name}"')
     stack.callback(drop_database, name)
     folder.mkdir(parents=True)
-    env = child_env(
-        DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{name}",
-        REDIS_URL="redis://127.0.0.1:6379/0",
-        DJANGO_DEBUG="false",
-        DJANGO_SECURE_SSL_REDIRECT="true",
-        TRUSTED_PROXY_COUNT="1",
-        THROTTLE_USER_RATE=UNREACHABLE_RATE,
-        THROTTLE_ANON_RATE=UNREACHABLE_RATE,
-        THROTTLE_KEY_PREFIX=name,
-        LOG_DESTINATION="file",
-        LOG_FILE=str(folder / "api.log"),
-        DJANGO_SETTINGS_MODULE="config.settings",
-    )
-    answers = ["database=postgresql", "cache=redis", "setup=current", "run_tests=no"]
-    project = bake_quietly(template, folder, SLUG, answers, env)
+    env = {**production_env(name, folder), "DJANGO_SETTINGS_MODULE": "config.settings"}
+    project = bake_quietly(template, folder, SLUG, ANSWERS, env)
     python(project, env, "manage.py", "migrate", "--noinput")
     token = python(project, env, "-c", SEED, "generated", str(TASKS_PER_USER)).split()[-1]
     return project, {**env, "BENCH_TOKEN": token}
@@ -178,11 +171,6 @@ def prepare_tutorial(stack):
     python(TUTORIAL, env, "-m", "django", "migrate", "--noinput")
     token = python(TUTORIAL, env, "-c", SEED, "tutorial", str(TASKS_PER_USER)).split()[-1]
     return {**env, "BENCH_TOKEN": token}
-
-
-def drop_database(name):
-    with postgres() as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def per_request(cwd, env, path, query, requests):
@@ -229,7 +217,6 @@ def measure(path, query, extra):
 
     django.setup()
     from django.core.wsgi import get_wsgi_application
-    from profile_list import get, wsgi_environ
 
     application = get_wsgi_application()
     environ = wsgi_environ(path, query, os.environ["BENCH_TOKEN"])

@@ -62,24 +62,32 @@ def main():
     with contextlib.ExitStack() as stack:
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="profile-list-")))
         stack.callback(drop_database, name)
-        env = child_env(
-            DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{name}",
-            REDIS_URL="redis://127.0.0.1:6379/0",
-            DJANGO_DEBUG="false",
-            DJANGO_SECURE_SSL_REDIRECT="true",
-            TRUSTED_PROXY_COUNT="1",
-            THROTTLE_USER_RATE=UNREACHABLE_RATE,
-            THROTTLE_ANON_RATE=UNREACHABLE_RATE,
-            THROTTLE_KEY_PREFIX=name,
-            LOG_DESTINATION="file",
-            LOG_FILE=str(folder / "api.log"),
-        )
-        answers = ["database=postgresql", "cache=redis", "setup=current", "run_tests=no"]
-        project = bake_quietly(ROOT, folder, SLUG, answers, env)
+        env = production_env(name, folder)
+        project = bake_quietly(ROOT, folder, SLUG, ANSWERS, env)
         subprocess.run(
             [sys.executable, __file__, "--measure", *sys.argv[1:]], cwd=project, env=env,
             check=True,
         )  # fmt: skip
+
+
+ANSWERS = ["database=postgresql", "cache=redis", "setup=current", "run_tests=no"]
+
+
+def production_env(name, folder):
+    """The baked project's environment as production runs it, with database `name` (dropped
+    at the end by the caller) and the request log in `folder`."""
+    return child_env(
+        DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{name}",
+        REDIS_URL="redis://127.0.0.1:6379/0",
+        DJANGO_DEBUG="false",
+        DJANGO_SECURE_SSL_REDIRECT="true",
+        TRUSTED_PROXY_COUNT="1",
+        THROTTLE_USER_RATE=UNREACHABLE_RATE,
+        THROTTLE_ANON_RATE=UNREACHABLE_RATE,
+        THROTTLE_KEY_PREFIX=name,
+        LOG_DESTINATION="file",
+        LOG_FILE=str(folder / "api.log"),
+    )
 
 
 def drop_database(name):
