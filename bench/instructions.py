@@ -1,12 +1,12 @@
 """Instructions per list request, counted by valgrind: a figure the machine's load does not move.
 
-    python3 bench/instructions.py [--requests 50] [--baseline PATH] [--no-layers]   # ~6 minutes
+    python3 bench/instructions.py [--requests 50] [--baseline PATH] [--no-layers]   # about 10 minutes
 
 CPU time per request swings by half on this two-core machine from one minute to the next (other
 tenants, CPU frequency); the instructions a request executes do not: two counts of the same code
-agree within 0.3%. So a change to the request path is judged here, against `--baseline` (another
-checkout of this template, main say, baked the same way) in the same run, and throughput.py
-then says what it buys in requests per second.
+agree within 0.3% at 50 or more requests (within 1% at 10). So a change to the request path is
+judged here, against `--baseline` (another checkout of this template, main say, baked the same
+way) in the same run, and throughput.py then says what it buys in requests per second.
 
 Bakes the PostgreSQL + Redis variant (`setup=current`: the running Python must have the
 project's packages) with a scratch database and calls the WSGI application in process, as
@@ -146,15 +146,13 @@ def main():
 
 
 def prepare(stack, folder, template):
-    """Bake `template`'s PostgreSQL + Redis variant with a scratch database: (project, env)."""
+    """Bake `template`'s PostgreSQL + Redis variant with a scratch database: (project, env).
+    The bake (`setup=current`) creates the database and migrates it, as for profile_list.py."""
     name = f"bench_instructions_{uuid.uuid4().hex[:8]}"
-    with postgres() as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
     stack.callback(drop_database, name)
     folder.mkdir(parents=True)
     env = {**production_env(name, folder), "DJANGO_SETTINGS_MODULE": "config.settings"}
     project = bake_quietly(template, folder, SLUG, ANSWERS, env)
-    python(project, env, "manage.py", "migrate", "--noinput")
     token = python(project, env, "-c", SEED, "generated", str(TASKS_PER_USER)).split()[-1]
     return project, {**env, "BENCH_TOKEN": token}
 

@@ -373,9 +373,8 @@ def bake(folder, database, cache, source=ROOT):
     )
 
 
-def database_urls(stack, folder, use_postgres):
+def database_urls(stack, folder, use_postgres, apps):
     """A fresh database per app; PostgreSQL ones are dropped when the run ends."""
-    apps = ("generated", "tutorial", "baseline")
     if not use_postgres:
         return {name: f"sqlite:///{folder}/{name}.sqlite3" for name in apps}
     suffix = uuid.uuid4().hex[:8]
@@ -416,15 +415,17 @@ def main():
     options = parser.parse_args()
     if options.baseline and not (options.baseline / "cookiecutter.json").is_file():
         parser.error(f"--baseline {options.baseline}: no cookiecutter.json there")
+    if options.baseline and "h" not in options.rows:
+        parser.error("--baseline is row (h): add h to --rows")
 
     use_postgres, use_redis = postgres_answers(), redis_answers()
     load = wrk_load if shutil.which("wrk") else python_load
     with contextlib.ExitStack() as stack:
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="throughput-")))
-        urls = database_urls(stack, folder, use_postgres)
-        project = bake(
-            folder, "postgresql" if use_postgres else "sqlite", "redis" if use_redis else "locmem"
-        )
+        apps = ["generated", "tutorial"] + (["baseline"] if options.baseline else [])
+        urls = database_urls(stack, folder, use_postgres, apps)
+        answers = ("postgresql" if use_postgres else "sqlite", "redis" if use_redis else "locmem")
+        project = bake(folder, *answers)
         # Throttles emptied, nothing else changed: a bench-only settings module.
         (project / "bench_no_throttle.py").write_text(
             "from config.settings import *  # noqa: F403\n\n"
@@ -450,12 +451,7 @@ def main():
         )
         python(project, generated_env, "manage.py", "migrate", "--noinput")
         if options.baseline:
-            baseline = bake(
-                folder / "baseline",
-                "postgresql" if use_postgres else "sqlite",
-                "redis" if use_redis else "locmem",
-                source=options.baseline,
-            )
+            baseline = bake(folder / "baseline", *answers, source=options.baseline)
             baseline_env = {**generated_env, "DATABASE_URL": urls["baseline"]}
             python(baseline, baseline_env, "manage.py", "migrate", "--noinput")
             baseline_token = python(
